@@ -1,0 +1,149 @@
+/*
+ * commit: batches publishes into single ssehub.append() calls.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <kore/kore.h>
+
+#include <string.h>
+
+#include "commit.h"
+#include "pg_array.h"
+#include "settings.h"
+#include "stats.h"
+#include "store.h"
+
+/* Bounds one transaction: ~ a few MB of parameters at most. */
+#define COMMIT_BATCH_EVENTS	5000
+
+TAILQ_HEAD(commit_jobs, commit_job);
+
+struct commit_batch {
+	struct commit_jobs	jobs;
+	size_t			count;
+};
+
+static void	commit_flush(void);
+static char	*commit_literal(struct commit_batch *, int);
+static void	commit_done(int, uint64_t, void *);
+static void	commit_finish(struct commit_batch *, int, uint64_t);
+
+static struct commit_jobs	commit_pending =
+    TAILQ_HEAD_INITIALIZER(commit_pending);
+static int			commit_inflight;
+
+void
+commit_submit(struct commit_job *job)
+{
+	job->status = COMMIT_PENDING;
+	TAILQ_INSERT_TAIL(&commit_pending, job, list);
+
+	if (!commit_inflight)
+		commit_flush();
+}
+
+/* Take what waits (up to the batch bound) into one transaction. */
+static void
+commit_flush(void)
+{
+	struct commit_batch	*b;
+	struct commit_job	*job;
+	char			*lit[3];
+	int			i, ok;
+
+	if (TAILQ_EMPTY(&commit_pending))
+		return;
+
+	b = kore_calloc(1, sizeof(*b));
+	TAILQ_INIT(&b->jobs);
+	while ((job = TAILQ_FIRST(&commit_pending)) != NULL) {
+		if (b->count > 0 &&
+		    b->count + job->body.count > COMMIT_BATCH_EVENTS)
+			break;
+		TAILQ_REMOVE(&commit_pending, job, list);
+		TAILQ_INSERT_TAIL(&b->jobs, job, list);
+		b->count += job->body.count;
+	}
+
+	for (i = 0; i < 3; i++)
+		lit[i] = commit_literal(b, i);
+
+	ok = store_append(lit[0], lit[1], lit[2], commit_done, b);
+	for (i = 0; i < 3; i++)
+		kore_free(lit[i]);
+
+	if (ok) {
+		commit_inflight = 1;
+		return;
+	}
+
+	commit_finish(b, 0, 0);
+	commit_flush();
+}
+
+/* field 0: topics, 1: event names, 2: data, as one text[] literal. */
+static char *
+commit_literal(struct commit_batch *b, int field)
+{
+	struct commit_job	*job;
+	struct publish_event	*ev;
+	const char		**v;
+	size_t			*lens, i, n, len;
+	char			*lit;
+
+	v = kore_calloc(b->count, sizeof(*v));
+	lens = kore_calloc(b->count, sizeof(*lens));
+
+	n = 0;
+	TAILQ_FOREACH(job, &b->jobs, list) {
+		for (i = 0; i < job->body.count; i++, n++) {
+			ev = &job->body.events[i];
+			v[n] = field == 0 ? ev->topic :
+			    field == 1 ? ev->event : ev->data;
+			lens[n] = field == 2 ? ev->data_len : strlen(v[n]);
+		}
+	}
+
+	len = pg_array_size(v, lens, n);
+	lit = kore_malloc(len + 1);
+	lit[pg_array_encode(lit, v, lens, n)] = '\0';
+
+	kore_free(v);
+	kore_free(lens);
+
+	return (lit);
+}
+
+static void
+commit_done(int ok, uint64_t last, void *arg)
+{
+	commit_inflight = 0;
+	commit_finish(arg, ok, last);
+	commit_flush();
+}
+
+/* The batch's ids are consecutive and end at last, in job order. */
+static void
+commit_finish(struct commit_batch *b, int ok, uint64_t last)
+{
+	struct commit_job	*job;
+	uint64_t		next;
+
+	if (ok)
+		stats_slot(worker->id)->published += b->count;
+	else
+		stats_slot(worker->id)->db_errors++;
+
+	next = last - b->count + 1;
+	while ((job = TAILQ_FIRST(&b->jobs)) != NULL) {
+		TAILQ_REMOVE(&b->jobs, job, list);
+		job->status = ok ? COMMIT_OK : COMMIT_FAILED;
+		job->first = next;
+		next += job->body.count;
+		job->done(job);
+	}
+
+	kore_free(b);
+}

@@ -1,0 +1,414 @@
+/*
+ * db: one non-blocking libpq connection driven by Kore's event loop.
+ *
+ * Queries run one at a time in FIFO order. When the connection breaks,
+ * every pending query fails (its callback gets NULL), the hooks hear
+ * about it, and a one-shot timer reconnects with exponential backoff.
+ * Nothing here knows what the queries mean: that is store.c and bus.c.
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <kore/kore.h>
+
+#include <libpq-fe.h>
+#include <string.h>
+
+#include "db.h"
+
+#define DB_STATE_DOWN		0
+#define DB_STATE_CONNECTING	1
+#define DB_STATE_READY		2
+
+#define DB_BACKOFF_MIN		100
+#define DB_BACKOFF_MAX		3000
+
+struct db_query {
+	TAILQ_ENTRY(db_query)	list;
+	const char		*sql;	/* static: not copied */
+	int			nparams;
+	char			**values;
+	int			*lengths;
+	db_result_cb		cb;
+	void			*arg;
+};
+
+struct db {
+	/* Must come first: Kore's poller calls evt.handle(db, error). */
+	struct kore_event	evt;
+	char			*name;
+	char			*conninfo;
+	struct db_hooks		hooks;
+	PGconn			*conn;
+	int			fd;
+	int			state;
+	int			want_write;
+	u_int64_t		backoff;
+	struct kore_timer	*retry;
+	struct db_query		*running;
+	PGresult		*last;
+	TAILQ_HEAD(, db_query)	queue;
+};
+
+static void	db_connect(struct db *);
+static void	db_connect_poll(struct db *);
+static void	db_handle(void *, int);
+static void	db_lost(struct db *, const char *);
+static void	db_retry(void *, u_int64_t);
+static void	db_watch(struct db *, int);
+static void	db_send_next(struct db *);
+static void	db_flush(struct db *);
+static void	db_read(struct db *);
+static void	db_collect(struct db *);
+static void	db_notifies(struct db *);
+static void	db_query_finish(struct db *, PGresult *);
+static struct db_query	*db_query_alloc(const char *, int,
+			    const char *const *, const int *);
+
+struct db *
+db_alloc(const char *name, const char *conninfo, const struct db_hooks *h)
+{
+	struct db	*db;
+
+	db = kore_calloc(1, sizeof(*db));
+	db->evt.type = KORE_TYPE_PGSQL_CONN;
+	db->evt.handle = db_handle;
+	db->name = kore_strdup(name);
+	db->conninfo = kore_strdup(conninfo);
+	db->hooks = *h;
+	db->fd = -1;
+	db->backoff = DB_BACKOFF_MIN;
+	TAILQ_INIT(&db->queue);
+
+	db_connect(db);
+
+	return (db);
+}
+
+void
+db_free(struct db *db)
+{
+	db_lost(db, NULL);
+	if (db->retry != NULL)
+		kore_timer_remove(db->retry);
+	kore_free(db->name);
+	kore_free(db->conninfo);
+	kore_free(db);
+}
+
+int
+db_is_ready(struct db *db)
+{
+	return (db->state == DB_STATE_READY);
+}
+
+/*
+ * Queue a query. sql must be a string that outlives the query (ssehub
+ * passes literals); the parameters are copied. Fails at once when the
+ * connection is not up, so callers never wait on a dead database.
+ */
+int
+db_query(struct db *db, const char *sql, int nparams,
+    const char *const *values, const int *lengths, db_result_cb cb, void *arg)
+{
+	struct db_query		*q;
+
+	if (db->state != DB_STATE_READY)
+		return (KORE_RESULT_ERROR);
+
+	q = db_query_alloc(sql, nparams, values, lengths);
+	q->cb = cb;
+	q->arg = arg;
+	TAILQ_INSERT_TAIL(&db->queue, q, list);
+
+	if (db->running == NULL)
+		db_send_next(db);
+
+	return (KORE_RESULT_OK);
+}
+
+/* One allocation holds the query, its parameter arrays and their bytes. */
+static struct db_query *
+db_query_alloc(const char *sql, int n, const char *const *values,
+    const int *lengths)
+{
+	struct db_query		*q;
+	size_t			total;
+	char			*p;
+	int			i;
+
+	total = sizeof(*q) + n * (sizeof(char *) + sizeof(int));
+	for (i = 0; i < n; i++)
+		total += (size_t)lengths[i] + 1;
+
+	q = kore_calloc(1, total);
+	q->sql = sql;
+	q->nparams = n;
+	q->values = (char **)(q + 1);
+	q->lengths = (int *)(q->values + n);
+	p = (char *)(q->lengths + n);
+
+	for (i = 0; i < n; i++) {
+		memcpy(p, values[i], lengths[i]);
+		p[lengths[i]] = '\0';
+		q->values[i] = p;
+		q->lengths[i] = lengths[i];
+		p += lengths[i] + 1;
+	}
+
+	return (q);
+}
+
+static void
+db_connect(struct db *db)
+{
+	db->conn = PQconnectStart(db->conninfo);
+	if (db->conn == NULL || PQstatus(db->conn) == CONNECTION_BAD) {
+		db_lost(db, db->conn ? PQerrorMessage(db->conn) : "no memory");
+		return;
+	}
+
+	if (PQsetnonblocking(db->conn, 1) == -1) {
+		db_lost(db, PQerrorMessage(db->conn));
+		return;
+	}
+
+	db->state = DB_STATE_CONNECTING;
+	db->fd = PQsocket(db->conn);
+	/* libpq starts as if PQconnectPoll had asked for writability. */
+	db_watch(db, 1);
+}
+
+/*
+ * Level-triggered: libpq may leave bytes in its own buffers, so an edge
+ * could be missed. Write interest only while libpq has output pending.
+ */
+static void
+db_watch(struct db *db, int want_write)
+{
+	db->want_write = want_write;
+	if (want_write)
+		kore_platform_event_level_all(db->fd, db);
+	else
+		kore_platform_event_level_read(db->fd, db);
+}
+
+static void
+db_connect_poll(struct db *db)
+{
+	PostgresPollingStatusType	st;
+
+	st = PQconnectPoll(db->conn);
+
+	/* libpq may move to another socket when it tries the next host. */
+	db->fd = PQsocket(db->conn);
+
+	switch (st) {
+	case PGRES_POLLING_READING:
+		db_watch(db, 0);
+		break;
+	case PGRES_POLLING_WRITING:
+		db_watch(db, 1);
+		break;
+	case PGRES_POLLING_OK:
+		db->state = DB_STATE_READY;
+		db->backoff = DB_BACKOFF_MIN;
+		db_watch(db, 0);
+		kore_log(LOG_INFO, "db %s: connected", db->name);
+		if (db->hooks.ready != NULL)
+			db->hooks.ready(db->hooks.arg);
+		break;
+	default:
+		db_lost(db, PQerrorMessage(db->conn));
+		break;
+	}
+}
+
+static void
+db_handle(void *arg, int error)
+{
+	struct db	*db = arg;
+
+	switch (db->state) {
+	case DB_STATE_CONNECTING:
+		db_connect_poll(db);
+		break;
+	case DB_STATE_READY:
+		if (db->want_write && (db->evt.flags & KORE_EVENT_WRITE))
+			db_flush(db);
+		if (db->state == DB_STATE_READY)
+			db_read(db);
+		if (db->state == DB_STATE_READY && error)
+			db_lost(db, "connection closed");
+		break;
+	}
+
+	db->evt.flags &= ~(KORE_EVENT_READ | KORE_EVENT_WRITE);
+}
+
+static void
+db_read(struct db *db)
+{
+	if (!PQconsumeInput(db->conn)) {
+		db_lost(db, PQerrorMessage(db->conn));
+		return;
+	}
+
+	db_collect(db);
+	if (db->state == DB_STATE_READY)
+		db_notifies(db);
+}
+
+/* Gather the results of the running query; the last one counts. */
+static void
+db_collect(struct db *db)
+{
+	PGresult	*res;
+
+	while (db->running != NULL && !PQisBusy(db->conn)) {
+		if ((res = PQgetResult(db->conn)) == NULL) {
+			res = db->last;
+			db->last = NULL;
+			db_query_finish(db, res);
+			PQclear(res);
+			if (db->state != DB_STATE_READY)
+				return;
+			db_send_next(db);
+			continue;
+		}
+		PQclear(db->last);
+		db->last = res;
+	}
+}
+
+static void
+db_query_finish(struct db *db, PGresult *res)
+{
+	struct db_query		*q = db->running;
+	ExecStatusType		st;
+
+	db->running = NULL;
+	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+		if (res != NULL) {
+			kore_log(LOG_NOTICE, "db %s: %s", db->name,
+			    PQresultErrorMessage(res));
+		}
+		res = NULL;
+	}
+
+	q->cb(res, q->arg);
+	kore_free(q);
+}
+
+static void
+db_notifies(struct db *db)
+{
+	PGnotify	*n;
+
+	while ((n = PQnotifies(db->conn)) != NULL) {
+		if (db->hooks.notify != NULL)
+			db->hooks.notify(n->relname, n->extra, db->hooks.arg);
+		PQfreemem(n);
+	}
+}
+
+static void
+db_send_next(struct db *db)
+{
+	struct db_query		*q;
+	int			ok;
+
+	if (db->running != NULL || (q = TAILQ_FIRST(&db->queue)) == NULL)
+		return;
+
+	TAILQ_REMOVE(&db->queue, q, list);
+	db->running = q;
+
+	/*
+	 * Without parameters use the simple protocol, which allows several
+	 * statements in one implicit transaction (the schema migration).
+	 */
+	if (q->nparams == 0)
+		ok = PQsendQuery(db->conn, q->sql);
+	else
+		ok = PQsendQueryParams(db->conn, q->sql, q->nparams, NULL,
+		    (const char *const *)q->values, q->lengths, NULL, 0);
+
+	if (!ok) {
+		db_lost(db, PQerrorMessage(db->conn));
+		return;
+	}
+
+	db_flush(db);
+}
+
+static void
+db_flush(struct db *db)
+{
+	switch (PQflush(db->conn)) {
+	case 0:
+		if (db->want_write)
+			db_watch(db, 0);
+		break;
+	case 1:
+		if (!db->want_write)
+			db_watch(db, 1);
+		break;
+	default:
+		db_lost(db, PQerrorMessage(db->conn));
+		break;
+	}
+}
+
+/*
+ * Tear the connection down, fail everything pending, and schedule a
+ * reconnect (unless reason is NULL: db_free). PQfinish() closes the
+ * socket, which also removes it from epoll.
+ */
+static void
+db_lost(struct db *db, const char *reason)
+{
+	struct db_query		*q;
+	int			was_ready;
+
+	was_ready = (db->state == DB_STATE_READY);
+	if (reason != NULL)
+		kore_log(LOG_WARNING, "db %s: %s", db->name, reason);
+
+	if (db->conn != NULL)
+		PQfinish(db->conn);
+	PQclear(db->last);
+	db->conn = NULL;
+	db->last = NULL;
+	db->fd = -1;
+	db->state = DB_STATE_DOWN;
+
+	if (db->running != NULL)
+		db_query_finish(db, NULL);
+	while ((q = TAILQ_FIRST(&db->queue)) != NULL) {
+		TAILQ_REMOVE(&db->queue, q, list);
+		q->cb(NULL, q->arg);
+		kore_free(q);
+	}
+
+	if (was_ready && db->hooks.lost != NULL)
+		db->hooks.lost(db->hooks.arg);
+
+	if (reason != NULL && db->retry == NULL) {
+		db->retry = kore_timer_add(db_retry, db->backoff, db,
+		    KORE_TIMER_ONESHOT);
+		db->backoff = MIN(db->backoff * 2, DB_BACKOFF_MAX);
+	}
+}
+
+static void
+db_retry(void *arg, u_int64_t now)
+{
+	struct db	*db = arg;
+
+	(void)now;
+	db->retry = NULL;
+	db_connect(db);
+}

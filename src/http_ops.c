@@ -1,0 +1,56 @@
+/*
+ * Operations endpoints: GET /healthz and GET /metrics.
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <stdio.h>
+
+#include "http_reply.h"
+#include "stats.h"
+#include "store.h"
+
+#define OPS_METRICS_MAX		(128 * 1024)
+
+int	http_healthz(struct http_request *);
+int	http_metrics(struct http_request *);
+
+/*
+ * Healthy when both of this worker's database connections are up: each
+ * is torn down (and retried) on the first failed read or query.
+ */
+int
+http_healthz(struct http_request *req)
+{
+	if (req->method != HTTP_METHOD_GET)
+		return (http_reply_error(req, 405, "use GET"));
+
+	if (!store_log_ready() || !store_append_ready()) {
+		http_response_header(req, "retry-after", "2");
+		return (http_reply_error(req, 503, "database unavailable"));
+	}
+
+	return (http_reply_json(req, 200, "{\"status\":\"ok\"}\n", 16));
+}
+
+int
+http_metrics(struct http_request *req)
+{
+	char		*buf;
+	size_t		len;
+
+	if (req->method != HTTP_METHOD_GET)
+		return (http_reply_error(req, 405, "use GET"));
+
+	buf = kore_malloc(OPS_METRICS_MAX);
+	len = stats_render(buf, OPS_METRICS_MAX, worker_count);
+	http_response_header(req, "content-type",
+	    "text/plain; version=0.0.4");
+	http_response(req, len ? 200 : 500, buf, len);
+	kore_free(buf);
+
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,236 @@
+/*
+ * POST /publish: authenticate, validate, commit, then answer 201.
+ *
+ * The request sleeps while its events are in a group commit (commit.c)
+ * and Kore runs the handler again when it is woken. If the client goes
+ * away meanwhile, the events still commit; nobody is told.
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "commit.h"
+#include "http_reply.h"
+#include "publish_body.h"
+#include "settings.h"
+#include "store.h"
+
+#define PUBLISH_BODY_MAX	65536
+
+int	http_publish(struct http_request *);
+
+struct publish_state {
+	struct commit_job	*job;
+};
+
+static int	publish_check(struct http_request *);
+static int	publish_read(struct http_request *, struct kore_buf *);
+static int	publish_start(struct http_request *);
+static int	publish_answer(struct http_request *, struct commit_job *);
+static void	publish_done(struct commit_job *);
+static void	publish_onfree(struct http_request *);
+static void	publish_job_free(struct commit_job *);
+static int	publish_content_type_ok(const char *);
+
+int
+http_publish(struct http_request *req)
+{
+	struct publish_state	*st;
+	struct commit_job	*job;
+
+	if ((st = http_state_get(req)) == NULL)
+		return (publish_start(req));
+
+	if (st->job->status == COMMIT_PENDING) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+
+	job = st->job;
+	st->job = NULL;
+	publish_answer(req, job);
+	publish_job_free(job);
+	http_state_cleanup(req);
+
+	return (KORE_RESULT_OK);
+}
+
+static int
+publish_start(struct http_request *req)
+{
+	struct publish_state	*st;
+	struct commit_job	*job;
+	struct kore_buf		body;
+	char			err[128];
+	int			ok;
+
+	if (!publish_check(req))
+		return (KORE_RESULT_OK);
+
+	kore_buf_init(&body, 1024);
+	if (!publish_read(req, &body)) {
+		kore_buf_cleanup(&body);
+		return (http_reply_error(req, 400, "cannot read body"));
+	}
+
+	job = kore_calloc(1, sizeof(*job));
+	ok = publish_body_parse((const char *)body.data, body.offset,
+	    &job->body, err, sizeof(err));
+	kore_buf_cleanup(&body);
+	if (!ok) {
+		kore_free(job);
+		return (http_reply_error(req, 400, err));
+	}
+
+	if (!store_append_ready()) {
+		publish_job_free(job);
+		http_response_header(req, "retry-after", "2");
+		return (http_reply_error(req, 503, "database unavailable"));
+	}
+
+	st = http_state_create(req, sizeof(*st), publish_onfree);
+	st->job = job;
+	job->arg = req;
+	job->done = publish_done;
+	commit_submit(job);
+
+	/* Runs again from the top: answers now or sleeps. */
+	return (http_publish(req));
+}
+
+/* Everything that can be refused before the body is read. */
+static int
+publish_check(struct http_request *req)
+{
+	const char	*hdr;
+
+	if (req->method != HTTP_METHOD_POST) {
+		http_response_header(req, "allow", "POST");
+		http_reply_error(req, 405, "use POST");
+		return (KORE_RESULT_ERROR);
+	}
+
+	if (!http_request_header(req, "authorization", &hdr))
+		hdr = NULL;
+	if (!auth_bearer_ok(hdr, settings.token)) {
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"ssehub\"");
+		http_reply_error(req, 401, "missing or wrong bearer token");
+		return (KORE_RESULT_ERROR);
+	}
+
+	if (!http_request_header(req, "content-type", &hdr) ||
+	    !publish_content_type_ok(hdr)) {
+		http_reply_error(req, 415, "content-type must be "
+		    "application/json");
+		return (KORE_RESULT_ERROR);
+	}
+
+	if (req->content_length > PUBLISH_BODY_MAX) {
+		http_reply_error(req, 413, "body over 65536 bytes");
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+/* "application/json", any case, optionally followed by parameters. */
+static int
+publish_content_type_ok(const char *v)
+{
+	size_t		n = strlen("application/json");
+
+	if (strncasecmp(v, "application/json", n) != 0)
+		return (0);
+	return (v[n] == '\0' || v[n] == ';' || v[n] == ' ');
+}
+
+static int
+publish_read(struct http_request *req, struct kore_buf *body)
+{
+	char		chunk[4096];
+	ssize_t		r;
+
+	for (;;) {
+		r = http_body_read(req, chunk, sizeof(chunk));
+		if (r == -1)
+			return (KORE_RESULT_ERROR);
+		if (r == 0)
+			break;
+		kore_buf_append(body, chunk, (size_t)r);
+		if (body->offset > PUBLISH_BODY_MAX)
+			return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+static int
+publish_answer(struct http_request *req, struct commit_job *job)
+{
+	struct kore_buf		out;
+	size_t			i;
+
+	if (job->status != COMMIT_OK) {
+		http_response_header(req, "retry-after", "2");
+		return (http_reply_error(req, 503, "database unavailable"));
+	}
+
+	kore_buf_init(&out, 64);
+	if (!job->body.is_array) {
+		kore_buf_appendf(&out, "{\"id\":%" PRIu64 "}\n", job->first);
+	} else {
+		kore_buf_appendf(&out, "{\"ids\":[");
+		for (i = 0; i < job->body.count; i++) {
+			kore_buf_appendf(&out, "%s%" PRIu64, i ? "," : "",
+			    job->first + i);
+		}
+		kore_buf_appendf(&out, "]}\n");
+	}
+
+	http_reply_json(req, 201, (const char *)out.data, out.offset);
+	kore_buf_cleanup(&out);
+
+	return (KORE_RESULT_OK);
+}
+
+static void
+publish_done(struct commit_job *job)
+{
+	struct http_request	*req = job->arg;
+
+	if (req == NULL)
+		publish_job_free(job);
+	else
+		http_request_wakeup(req);
+}
+
+/* The request is gone before its job finished: the job frees itself. */
+static void
+publish_onfree(struct http_request *req)
+{
+	struct publish_state	*st = http_state_get(req);
+
+	if (st != NULL && st->job != NULL) {
+		if (st->job->status == COMMIT_PENDING)
+			st->job->arg = NULL;
+		else
+			publish_job_free(st->job);
+		st->job = NULL;
+	}
+}
+
+static void
+publish_job_free(struct commit_job *job)
+{
+	publish_body_free(&job->body);
+	kore_free(job);
+}

@@ -1,0 +1,151 @@
+/*
+ * GET /stream: turns the request's connection into an event stream and
+ * hands it to the hub.
+ *
+ * Kore 4.1 closes such a connection in several ways (field notes 3, 4):
+ * the header timeout re-armed by http_response(), the keep-alive idle
+ * timer, and CONN_CLOSE_EMPTY for HTTP/1.0 or "Connection: close". Each
+ * is undone here; the hub restarts the idle timer whenever the queue
+ * drains, so only a client that stops reading times out.
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <string.h>
+
+#include "cursor.h"
+#include "http_reply.h"
+#include "hub.h"
+#include "publish_body.h"
+#include "query.h"
+#include "result.h"
+#include "settings.h"
+
+int	http_stream(struct http_request *);
+
+struct stream_args {
+	struct hub_request	hr;
+	char			names[HUB_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
+	char			cursor[QUERY_VALUE_MAX + 1];
+	int			has_cursor;
+	const char		*error;
+};
+
+static int	stream_parse(struct http_request *, struct stream_args *);
+static int	stream_topic(const char *, size_t, void *);
+static int	stream_cursor(const char *, size_t, void *);
+static void	stream_open(struct http_request *);
+
+int
+http_stream(struct http_request *req)
+{
+	struct stream_args	a;
+	const char		*hdr;
+
+	if (req->method != HTTP_METHOD_GET) {
+		http_response_header(req, "allow", "GET");
+		return (http_reply_error(req, 405, "use GET"));
+	}
+
+	if (!stream_parse(req, &a))
+		return (http_reply_error(req, 400, a.error));
+
+	if (!http_request_header(req, "last-event-id", &hdr))
+		hdr = NULL;
+	a.hr.cursor_kind = cursor_pick(hdr, a.has_cursor ? a.cursor : NULL,
+	    &a.hr.cursor);
+
+	stream_open(req);
+	if (!hub_subscribe(req->owner, &a.hr))
+		return (KORE_RESULT_OK);
+
+	/* Let the next worker accept: streams would pile onto this one. */
+	kore_worker_make_busy();
+
+	return (KORE_RESULT_OK);
+}
+
+static int
+stream_parse(struct http_request *req, struct stream_args *a)
+{
+	memset(a, 0, sizeof(*a));
+
+	if (!query_foreach(req->query_string, "topic", stream_topic, a)) {
+		if (a->error == NULL)
+			a->error = "malformed query string";
+		return (KORE_RESULT_ERROR);
+	}
+
+	if (!query_foreach(req->query_string, "last_event_id",
+	    stream_cursor, a)) {
+		a->error = "malformed query string";
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+/* Repeated topics are kept once; at most HUB_TOPICS_MAX distinct. */
+static int
+stream_topic(const char *v, size_t len, void *arg)
+{
+	struct stream_args	*a = arg;
+	int			i;
+
+	if (!publish_topic_valid(v, len)) {
+		a->error = "topic must match [A-Za-z0-9._-]{1,64}";
+		return (RESULT_ERROR);
+	}
+
+	for (i = 0; i < a->hr.ntopics; i++) {
+		if (strcmp(a->names[i], v) == 0)
+			return (RESULT_OK);
+	}
+
+	if (a->hr.ntopics == HUB_TOPICS_MAX) {
+		a->error = "at most 16 topics per stream";
+		return (RESULT_ERROR);
+	}
+
+	memcpy(a->names[i], v, len + 1);
+	a->hr.topics[i] = a->names[i];
+	a->hr.ntopics++;
+
+	return (RESULT_OK);
+}
+
+/* The first last_event_id counts. */
+static int
+stream_cursor(const char *v, size_t len, void *arg)
+{
+	struct stream_args	*a = arg;
+
+	if (!a->has_cursor) {
+		memcpy(a->cursor, v, len + 1);
+		a->has_cursor = 1;
+	}
+	return (RESULT_OK);
+}
+
+static void
+stream_open(struct http_request *req)
+{
+	struct connection	*c = req->owner;
+
+	http_response_header(req, "content-type", "text/event-stream");
+	http_response_header(req, "cache-control", "no-cache");
+	http_response_header(req, "x-accel-buffering", "no");
+
+	req->flags |= HTTP_REQUEST_NO_CONTENT_LENGTH;
+	c->flags |= CONN_IS_BUSY;
+	http_response(req, 200, NULL, 0);
+
+	c->flags &= ~CONN_CLOSE_EMPTY;
+	c->http_timeout = 0;
+	/* Two and a half heartbeats: dead clients go within ~2 beats. */
+	c->idle_timer.length = settings.heartbeat_ms * 5 / 2;
+	kore_connection_start_idletimer(c);
+}

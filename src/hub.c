@@ -1,0 +1,687 @@
+/*
+ * hub: subscribers, topics, frames, replay and heartbeats of one worker.
+ *
+ * A subscriber is in one of two states. CATCHUP: it is being brought from
+ * its cursor to the worker's head (from the in-memory window or from the
+ * store, a page at a time) and live frames pass it by. LIVE: it gets
+ * every frame of its topics as it arrives. It turns LIVE only when its
+ * cursor has reached the head, so the hand-over loses and repeats
+ * nothing: a live frame is sent only when its id is above the cursor.
+ *
+ * Timers: one heartbeat sweep per worker walks the subscriber list (Kore's
+ * timer list is O(n) per insert; field notes, defect 6).
+ */
+
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cursor.h"
+#include "hub.h"
+#include "pg_array.h"
+#include "publish_body.h"
+#include "queue_policy.h"
+#include "settings.h"
+#include "sse_frame.h"
+#include "stats.h"
+
+#define HUB_SUB_CATCHUP		1
+#define HUB_SUB_LIVE		2
+
+#define HUB_PAGE		500
+
+struct hub_frame {
+	u_int32_t		refs;
+	u_int64_t		id;
+	size_t			len;
+	char			topic[PUBLISH_TOPIC_MAX + 1];
+	char			data[];
+};
+
+struct hub_sub;
+
+struct hub_link {
+	TAILQ_ENTRY(hub_link)	list;
+	struct hub_sub		*sub;
+	struct hub_topic	*topic;
+};
+
+TAILQ_HEAD(hub_links, hub_link);
+
+struct hub_topic {
+	TAILQ_ENTRY(hub_topic)	list;
+	struct hub_links	links;
+	char			name[PUBLISH_TOPIC_MAX + 1];
+};
+
+struct hub_sub {
+	TAILQ_ENTRY(hub_sub)	list;
+	struct connection	*c;
+	u_int64_t		cursor;		/* last id sent or passed */
+	u_int64_t		query_head;	/* head when the page was asked */
+	size_t			queued;		/* bytes in Kore's queue */
+	u_int8_t		state;
+	u_int8_t		querying;	/* a store call holds us */
+	u_int8_t		gone;		/* closed while querying */
+	u_int8_t		checked;	/* cursor checked for reset */
+	int			cursor_kind;
+	char			*topics_lit;	/* text[] literal, or NULL */
+	int			ntopics;
+	struct hub_link		links[];
+};
+
+static struct hub_frame	*hub_frame_alloc(u_int64_t, const char *,
+			    const char *, const char *, size_t);
+static void		hub_frame_unref(struct hub_frame *);
+static int		hub_frame_sent(struct netbuf *);
+static void		hub_ring_push(struct hub_frame *);
+static int		hub_ring_replay(struct hub_sub *);
+static struct hub_topic	*hub_topic_get(const char *, int);
+static void		hub_sub_link(struct hub_sub *, const struct hub_request *);
+static void		hub_sub_unlink(struct hub_sub *);
+static int		hub_sub_wants(struct hub_sub *, const char *);
+static void		hub_sub_send(struct hub_sub *, struct hub_frame *);
+static void		hub_sub_advance(struct hub_sub *);
+static void		hub_sub_bounds(int, u_int64_t, u_int64_t, void *);
+static void		hub_sub_reset(struct hub_sub *, u_int64_t, u_int64_t);
+static void		hub_sub_page(const struct store_rows *, void *);
+static void		hub_sub_kick(struct hub_sub *);
+static void		hub_sub_free(struct hub_sub *);
+static void		hub_reap(void);
+static u_int64_t	hub_now_us(void);
+static void		hub_disconnect(struct connection *);
+static void		hub_heartbeat(void *, u_int64_t);
+static char		*hub_topics_literal(const struct hub_request *);
+
+static TAILQ_HEAD(, hub_sub)	hub_subs;
+static TAILQ_HEAD(, hub_sub)	hub_dead;
+static TAILQ_HEAD(, hub_topic)	hub_topics;
+static struct hub_links		hub_wildcard;
+
+static struct hub_frame		**hub_ring;
+static size_t			hub_ring_next;
+static u_int64_t		hub_ring_after;	/* ring holds (after, head] */
+static u_int64_t		hub_head;
+static int			hub_started;
+static struct hub_frame		*hub_beat;
+static struct stats_worker	*hub_stats;
+
+void
+hub_init(void)
+{
+	static const char	beat[] = "heartbeat";
+	size_t			len;
+
+	TAILQ_INIT(&hub_subs);
+	TAILQ_INIT(&hub_dead);
+	TAILQ_INIT(&hub_topics);
+	TAILQ_INIT(&hub_wildcard);
+
+	hub_ring = kore_calloc(settings.ring_size, sizeof(*hub_ring));
+	hub_stats = stats_slot(worker->id);
+
+	/* One heartbeat frame for every stream, never freed. */
+	hub_beat = kore_calloc(1, sizeof(*hub_beat) + sizeof(beat) + 4);
+	len = sse_comment_encode(hub_beat->data, sizeof(beat) + 4, beat);
+	hub_beat->len = len;
+	hub_beat->refs = 1;
+
+	kore_timer_add(hub_heartbeat, settings.heartbeat_ms, NULL, 0);
+}
+
+void
+hub_start(u_int64_t head)
+{
+	struct hub_sub		*sub, *next;
+
+	hub_head = head;
+	hub_ring_after = head;
+	hub_started = 1;
+
+	for (sub = TAILQ_FIRST(&hub_subs); sub != NULL; sub = next) {
+		next = TAILQ_NEXT(sub, list);
+		hub_sub_kick(sub);
+	}
+}
+
+/*
+ * Takes over c, whose response headers have been queued: from here on
+ * the hub owns its lifetime (c->hdlr_extra, c->disconnect).
+ */
+int
+hub_subscribe(struct connection *c, const struct hub_request *r)
+{
+	struct hub_sub		*sub;
+	char			buf[32];
+	size_t			len;
+
+	sub = kore_calloc(1, sizeof(*sub) +
+	    sizeof(struct hub_link) * (r->ntopics ? r->ntopics : 1));
+	sub->c = c;
+	sub->state = HUB_SUB_CATCHUP;
+	sub->cursor_kind = r->cursor_kind;
+	sub->cursor = r->cursor;
+	sub->topics_lit = hub_topics_literal(r);
+
+	c->hdlr_extra = sub;
+	c->disconnect = hub_disconnect;
+
+	TAILQ_INSERT_TAIL(&hub_subs, sub, list);
+	hub_sub_link(sub, r);
+	hub_stats->subscribers++;
+
+	len = sse_retry_encode(buf, sizeof(buf), settings.retry_ms);
+	net_send_queue(c, buf, len);
+
+	hub_reap();
+	hub_sub_kick(sub);
+
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * The next event of the log. Encoded once; the window keeps a reference,
+ * and each subscriber's queued netbuf another.
+ */
+void
+hub_publish(const struct store_event *ev)
+{
+	struct hub_frame	*f;
+	struct hub_topic	*t;
+	struct hub_link		*l, *next;
+	u_int64_t		start;
+
+	hub_reap();
+	start = hub_now_us();
+	f = hub_frame_alloc(ev->id, ev->topic, ev->event, ev->data,
+	    ev->data_len);
+	if (f == NULL) {
+		/* Only possible for rows that bypassed the CHECKs. */
+		kore_log(LOG_ERR, "event %" PRIu64 " cannot be framed", ev->id);
+		hub_head = ev->id;
+		return;
+	}
+
+	hub_head = ev->id;
+	hub_ring_push(f);
+
+	if ((t = hub_topic_get(ev->topic, 0)) != NULL) {
+		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
+			next = TAILQ_NEXT(l, list);
+			if (l->sub->state == HUB_SUB_LIVE)
+				hub_sub_send(l->sub, f);
+		}
+	}
+
+	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, list);
+		if (l->sub->state == HUB_SUB_LIVE)
+			hub_sub_send(l->sub, f);
+	}
+
+	stats_fanout(hub_stats, hub_now_us() - start);
+}
+
+static u_int64_t
+hub_now_us(void)
+{
+	struct timespec		ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ((u_int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
+}
+
+static struct hub_frame *
+hub_frame_alloc(u_int64_t id, const char *topic, const char *event,
+    const char *data, size_t len)
+{
+	struct hub_frame	*f;
+	size_t			size;
+
+	if ((size = sse_frame_size(id, event, data, len)) == 0)
+		return (NULL);
+
+	f = kore_malloc(sizeof(*f) + size);
+	f->refs = 1;
+	f->id = id;
+	(void)kore_strlcpy(f->topic, topic, sizeof(f->topic));
+	if (!sse_frame_encode(f->data, size, id, event, data, len, &f->len)) {
+		kore_free(f);
+		return (NULL);
+	}
+
+	return (f);
+}
+
+static void
+hub_frame_unref(struct hub_frame *f)
+{
+	if (--f->refs == 0)
+		kore_free(f);
+}
+
+/* Kore calls this when a frame's netbuf is sent or its connection dies. */
+static int
+hub_frame_sent(struct netbuf *nb)
+{
+	struct hub_frame	*f;
+	struct hub_sub		*sub;
+
+	f = (struct hub_frame *)((char *)nb->buf -
+	    offsetof(struct hub_frame, data));
+
+	/* hdlr_extra is NULL once hub_disconnect() freed the subscriber. */
+	if ((sub = nb->owner->hdlr_extra) != NULL) {
+		sub->queued -= nb->b_len;
+		hub_stats->queued_bytes -= nb->b_len;
+	}
+
+	hub_frame_unref(f);
+	return (KORE_RESULT_OK);
+}
+
+static void
+hub_ring_push(struct hub_frame *f)
+{
+	struct hub_frame	*old;
+
+	if ((old = hub_ring[hub_ring_next]) != NULL) {
+		hub_ring_after = old->id;
+		hub_frame_unref(old);
+	}
+
+	hub_ring[hub_ring_next] = f;
+	hub_ring_next = (hub_ring_next + 1) % settings.ring_size;
+}
+
+/*
+ * Replays (cursor, head] from the window when it covers the cursor.
+ * Returns KORE_RESULT_ERROR when the cursor is older than the window.
+ */
+static int
+hub_ring_replay(struct hub_sub *sub)
+{
+	struct hub_frame	*f;
+	size_t			i, n, slot;
+
+	if (sub->cursor < hub_ring_after)
+		return (KORE_RESULT_ERROR);
+
+	n = settings.ring_size;
+	for (i = 0; i < n && sub->c != NULL; i++) {
+		slot = (hub_ring_next + i) % n;
+		if ((f = hub_ring[slot]) == NULL || f->id <= sub->cursor)
+			continue;
+		if (hub_sub_wants(sub, f->topic)) {
+			hub_stats->replayed++;
+			hub_sub_send(sub, f);
+		}
+	}
+
+	if (sub->cursor < hub_head)
+		sub->cursor = hub_head;
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Moves sub towards LIVE. Runs again after each store answer; a store
+ * that is down leaves sub in CATCHUP and the heartbeat sweep retries.
+ */
+static void
+hub_sub_advance(struct hub_sub *sub)
+{
+	if (!hub_started || sub->querying)
+		return;
+
+	if (sub->cursor_kind == CURSOR_NONE) {
+		sub->cursor = hub_head;
+		sub->cursor_kind = CURSOR_VALID;
+		sub->checked = 1;
+	}
+
+	/* Only the store knows what is kept and how far the log goes. */
+	if (!sub->checked && (sub->cursor_kind == CURSOR_MALFORMED ||
+	    sub->cursor > hub_head || sub->cursor < hub_ring_after)) {
+		sub->querying = store_bounds(hub_sub_bounds, sub);
+		return;
+	}
+	sub->checked = 1;
+
+	if (sub->cursor >= hub_head || hub_ring_replay(sub)) {
+		sub->state = HUB_SUB_LIVE;
+		return;
+	}
+
+	sub->query_head = hub_head;
+	sub->querying = store_fetch(sub->cursor, sub->topics_lit, HUB_PAGE,
+	    hub_sub_page, sub);
+}
+
+static void
+hub_sub_bounds(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
+{
+	struct hub_sub		*sub = arg;
+
+	sub->querying = 0;
+	if (sub->gone) {
+		hub_sub_free(sub);
+		return;
+	}
+
+	if (!ok) {
+		hub_stats->db_errors++;
+		return;
+	}
+
+	sub->checked = 1;
+	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > last ||
+	    sub->cursor < trimmed)
+		hub_sub_reset(sub, last, trimmed);
+	else
+		sub->cursor_kind = CURSOR_VALID;
+
+	hub_sub_kick(sub);
+}
+
+/*
+ * The cursor cannot be honoured: say so with an "event: reset" frame
+ * whose data is the oldest id kept, and whose id moves the client's
+ * cursor just before it. Then everything kept follows.
+ */
+static void
+hub_sub_reset(struct hub_sub *sub, u_int64_t last, u_int64_t trimmed)
+{
+	struct hub_frame	*f;
+	char			oldest[24];
+	int			len;
+
+	len = snprintf(oldest, sizeof(oldest), "%" PRIu64,
+	    last > trimmed ? trimmed + 1 : last + 1);
+	f = hub_frame_alloc(trimmed, "", "reset", oldest, (size_t)len);
+
+	sub->cursor_kind = CURSOR_VALID;
+	sub->cursor = trimmed;
+	if (f != NULL) {
+		hub_sub_send(sub, f);
+		hub_frame_unref(f);
+	}
+}
+
+static void
+hub_sub_page(const struct store_rows *rows, void *arg)
+{
+	struct hub_sub		*sub = arg;
+	struct hub_frame	*f;
+	struct store_event	ev;
+	size_t			i, n;
+
+	sub->querying = 0;
+	if (sub->gone) {
+		hub_sub_free(sub);
+		return;
+	}
+
+	if (rows == NULL) {
+		hub_stats->db_errors++;
+		return;
+	}
+
+	n = store_rows_count(rows);
+	for (i = 0; i < n && sub->c != NULL; i++) {
+		store_rows_get(rows, i, &ev);
+		if ((f = hub_frame_alloc(ev.id, ev.topic, ev.event, ev.data,
+		    ev.data_len)) == NULL)
+			continue;
+		hub_stats->replayed++;
+		hub_sub_send(sub, f);
+		hub_frame_unref(f);
+		sub->cursor = ev.id;
+	}
+
+	if (sub->c == NULL)
+		return;
+
+	/* A short page: nothing more of our topics up to query_head. */
+	if (n < HUB_PAGE && sub->cursor < sub->query_head)
+		sub->cursor = sub->query_head;
+
+	hub_sub_kick(sub);
+}
+
+/* Advance, then write what that queued. */
+static void
+hub_sub_kick(struct hub_sub *sub)
+{
+	hub_sub_advance(sub);
+	if (sub->c != NULL && !net_send_flush(sub->c))
+		kore_connection_disconnect(sub->c);
+}
+
+/*
+ * Queue f on sub's socket without copying it. The first frame on an
+ * empty queue is written at once; behind a backlog the cap decides.
+ */
+static void
+hub_sub_send(struct hub_sub *sub, struct hub_frame *f)
+{
+	struct connection	*c = sub->c;
+	int			empty;
+
+	if (f->id > sub->cursor)
+		sub->cursor = f->id;
+
+	if (queue_policy_decide(sub->queued, f->len, settings.queue_cap) ==
+	    QUEUE_CUTOFF) {
+		hub_stats->slow_disconnects++;
+		kore_log(LOG_NOTICE, "subscriber cut off: %zu bytes queued",
+		    sub->queued);
+		kore_connection_disconnect(c);
+		return;
+	}
+
+	empty = TAILQ_EMPTY(&c->send_queue);
+	f->refs++;
+	sub->queued += f->len;
+	hub_stats->queued_bytes += f->len;
+	hub_stats->delivered++;
+	net_send_stream(c, f->data, f->len, hub_frame_sent, NULL);
+
+	if (!empty || sub->state != HUB_SUB_LIVE)
+		return;
+
+	if (!net_send_flush(c))
+		kore_connection_disconnect(c);
+}
+
+static int
+hub_sub_wants(struct hub_sub *sub, const char *topic)
+{
+	int		i;
+
+	if (sub->ntopics == 0)
+		return (1);
+	for (i = 0; i < sub->ntopics; i++) {
+		if (strcmp(sub->links[i].topic->name, topic) == 0)
+			return (1);
+	}
+	return (0);
+}
+
+static void
+hub_sub_link(struct hub_sub *sub, const struct hub_request *r)
+{
+	struct hub_link		*l;
+	int			i;
+
+	if (r->ntopics == 0) {
+		l = &sub->links[0];
+		l->sub = sub;
+		l->topic = NULL;
+		TAILQ_INSERT_TAIL(&hub_wildcard, l, list);
+		return;
+	}
+
+	for (i = 0; i < r->ntopics; i++) {
+		l = &sub->links[i];
+		l->sub = sub;
+		l->topic = hub_topic_get(r->topics[i], 1);
+		TAILQ_INSERT_TAIL(&l->topic->links, l, list);
+	}
+	sub->ntopics = r->ntopics;
+}
+
+/* Topics without subscribers are deleted, so the list stays short. */
+static void
+hub_sub_unlink(struct hub_sub *sub)
+{
+	struct hub_link		*l;
+	int			i;
+
+	if (sub->ntopics == 0) {
+		TAILQ_REMOVE(&hub_wildcard, &sub->links[0], list);
+		return;
+	}
+
+	for (i = 0; i < sub->ntopics; i++) {
+		l = &sub->links[i];
+		TAILQ_REMOVE(&l->topic->links, l, list);
+		if (TAILQ_EMPTY(&l->topic->links)) {
+			TAILQ_REMOVE(&hub_topics, l->topic, list);
+			kore_free(l->topic);
+		}
+	}
+}
+
+/*
+ * Topics are found by a linear walk: a worker carries few distinct
+ * topics at a time and the walk happens once per event, not per
+ * subscriber.
+ */
+static struct hub_topic *
+hub_topic_get(const char *name, int create)
+{
+	struct hub_topic	*t;
+
+	TAILQ_FOREACH(t, &hub_topics, list) {
+		if (strcmp(t->name, name) == 0)
+			return (t);
+	}
+
+	if (!create)
+		return (NULL);
+
+	t = kore_calloc(1, sizeof(*t));
+	TAILQ_INIT(&t->links);
+	(void)kore_strlcpy(t->name, name, sizeof(t->name));
+	TAILQ_INSERT_TAIL(&hub_topics, t, list);
+
+	return (t);
+}
+
+static char *
+hub_topics_literal(const struct hub_request *r)
+{
+	size_t		lens[HUB_TOPICS_MAX];
+	char		*lit;
+	size_t		len;
+	int		i;
+
+	if (r->ntopics == 0)
+		return (NULL);
+
+	for (i = 0; i < r->ntopics; i++)
+		lens[i] = strlen(r->topics[i]);
+
+	len = pg_array_size(r->topics, lens, r->ntopics);
+	lit = kore_malloc(len + 1);
+	lit[pg_array_encode(lit, r->topics, lens, r->ntopics)] = '\0';
+
+	return (lit);
+}
+
+/*
+ * Kore calls this synchronously when the connection goes (field notes:
+ * it frees c->hdlr_extra later, so it must be NULL by then). A pending
+ * store call still points at sub: it frees sub when it returns.
+ */
+static void
+hub_disconnect(struct connection *c)
+{
+	struct hub_sub		*sub = c->hdlr_extra;
+
+	c->hdlr_extra = NULL;
+	TAILQ_REMOVE(&hub_subs, sub, list);
+	hub_sub_unlink(sub);
+	hub_stats->subscribers--;
+	hub_stats->queued_bytes -= sub->queued;
+	sub->c = NULL;
+
+	/*
+	 * Callers up the stack may still hold sub (a cut-off inside a
+	 * fan-out loop), so it is freed later by hub_reap(), or by the
+	 * store callback that holds it.
+	 */
+	if (sub->querying)
+		sub->gone = 1;
+	else
+		TAILQ_INSERT_TAIL(&hub_dead, sub, list);
+}
+
+static void
+hub_reap(void)
+{
+	struct hub_sub		*sub;
+
+	while ((sub = TAILQ_FIRST(&hub_dead)) != NULL) {
+		TAILQ_REMOVE(&hub_dead, sub, list);
+		hub_sub_free(sub);
+	}
+}
+
+static void
+hub_sub_free(struct hub_sub *sub)
+{
+	kore_free(sub->topics_lit);
+	kore_free(sub);
+}
+
+/*
+ * Every stream gets a comment so proxies keep it open; a stream whose
+ * queue has drained gets its idle timer restarted, so only a client
+ * that stopped reading runs out of time. Stalled catch-ups retry here.
+ */
+static void
+hub_heartbeat(void *arg, u_int64_t now)
+{
+	struct hub_sub		*sub, *next;
+	struct connection	*c;
+
+	(void)arg;
+	(void)now;
+
+	hub_reap();
+	for (sub = TAILQ_FIRST(&hub_subs); sub != NULL; sub = next) {
+		next = TAILQ_NEXT(sub, list);
+		c = sub->c;
+		if (TAILQ_EMPTY(&c->send_queue))
+			kore_connection_start_idletimer(c);
+		if (sub->state == HUB_SUB_CATCHUP)
+			hub_sub_kick(sub);
+		if (sub->c == NULL)
+			continue;
+		hub_beat->refs++;
+		sub->queued += hub_beat->len;
+		hub_stats->queued_bytes += hub_beat->len;
+		net_send_stream(c, hub_beat->data, hub_beat->len,
+		    hub_frame_sent, NULL);
+		if (!net_send_flush(c))
+			kore_connection_disconnect(c);
+	}
+}

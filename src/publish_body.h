@@ -1,0 +1,48 @@
+/*
+ * The body of POST /publish: one JSON object {"topic","event","data"} or
+ * a JSON array of 1..PUBLISH_BATCH_MAX such objects. Pure: its own small
+ * JSON reader, malloc/free only.
+ *
+ * topic: [A-Za-z0-9._-]{1,64}, default "default".
+ * event: 1..64 bytes, no CR, LF or NUL, default "message".
+ * data:  a JSON string (unescaped; must be valid UTF-8 without NUL), or any
+ *        other JSON value, whose JSON text is stored verbatim (trimmed).
+ *        Missing data is an error. Unknown keys and duplicate keys are
+ *        errors.
+ */
+#ifndef SSEHUB_PUBLISH_BODY_H
+#define SSEHUB_PUBLISH_BODY_H
+
+#include <stddef.h>
+
+#define PUBLISH_TOPIC_MAX	64
+#define PUBLISH_BATCH_MAX	1000
+
+struct publish_event {
+	char		topic[PUBLISH_TOPIC_MAX + 1];
+	char		event[PUBLISH_TOPIC_MAX + 1];
+	char		*data;		/* NUL-terminated, malloc'd */
+	size_t		data_len;
+};
+
+struct publish_body {
+	struct publish_event	*events;	/* malloc'd array */
+	size_t			count;
+	int			is_array;	/* answer {"ids":[..]} */
+};
+
+/*
+ * Parses and validates len bytes of body. On RESULT_OK the caller owns
+ * *out and frees it with publish_body_free(). On RESULT_ERROR *out is
+ * left empty and err holds a short human-readable reason (always
+ * NUL-terminated, safe to put in a JSON string: no quotes, backslashes or
+ * control characters).
+ */
+int	publish_body_parse(const char *body, size_t len,
+	    struct publish_body *out, char *err, size_t errlen);
+void	publish_body_free(struct publish_body *);
+
+/* 1 when s (len bytes) is a valid topic name, else 0. */
+int	publish_topic_valid(const char *s, size_t len);
+
+#endif

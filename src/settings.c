@@ -1,0 +1,203 @@
+/*
+ * settings: environment -> struct settings. Run once, in the parent.
+ */
+
+#include <sys/types.h>
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "result.h"
+#include "settings.h"
+
+struct settings		settings;
+
+static int	settings_number(const char *, uint64_t, uint64_t, uint64_t,
+		    uint64_t *, char *, size_t);
+static int	settings_token(struct settings *, char *, size_t);
+static int	settings_token_read(const char *, char *, size_t);
+static int	settings_token_create(const char *, char *, size_t);
+static int	settings_copy(char *, size_t, const char *, const char *,
+		    char *, size_t);
+
+int
+settings_load(struct settings *s, char *err, size_t errlen)
+{
+	const char	*db, *var;
+	uint64_t	v;
+
+	memset(s, 0, sizeof(*s));
+
+	var = getenv("SSEHUB_VAR");
+	if (!settings_copy(s->var, sizeof(s->var), "SSEHUB_VAR",
+	    var != NULL ? var : "var", err, errlen))
+		return (RESULT_ERROR);
+
+	/* Unset: the project-local cluster that `make run` starts. */
+	if ((db = getenv("SSEHUB_DB")) == NULL) {
+		if ((size_t)snprintf(s->db, sizeof(s->db),
+		    "host=%s/pgrun port=5499 dbname=ssehub user=ssehub "
+		    "gssencmode=disable", s->var) >= sizeof(s->db)) {
+			(void)snprintf(err, errlen, "SSEHUB_VAR is too long");
+			return (RESULT_ERROR);
+		}
+	} else if (!settings_copy(s->db, sizeof(s->db), "SSEHUB_DB", db,
+	    err, errlen)) {
+		return (RESULT_ERROR);
+	}
+
+	if (!settings_number("SSEHUB_TICK_MS", 1000, 0, 86400000, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->tick_ms = (uint32_t)v;
+
+	if (!settings_number("SSEHUB_HEARTBEAT_MS", 15000, 100, 3600000, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->heartbeat_ms = (uint32_t)v;
+
+	if (!settings_number("SSEHUB_RETRY_MS", 2000, 100, 3600000, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->retry_ms = (uint32_t)v;
+
+	if (!settings_number("SSEHUB_QUEUE_CAP", 1048576, 4096,
+	    1073741824, &v, err, errlen))
+		return (RESULT_ERROR);
+	s->queue_cap = (size_t)v;
+
+	if (!settings_number("SSEHUB_RING", 4096, 16, 1048576, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->ring_size = (size_t)v;
+
+	return (settings_token(s, err, errlen));
+}
+
+static int
+settings_copy(char *dst, size_t len, const char *name, const char *value,
+    char *err, size_t errlen)
+{
+	if (strlen(value) >= len) {
+		(void)snprintf(err, errlen, "%s is too long", name);
+		return (RESULT_ERROR);
+	}
+	(void)strcpy(dst, value);
+	return (RESULT_OK);
+}
+
+static int
+settings_number(const char *name, uint64_t def, uint64_t min, uint64_t max,
+    uint64_t *out, char *err, size_t errlen)
+{
+	const char		*s;
+	char			*end;
+	unsigned long long	v;
+
+	if ((s = getenv(name)) == NULL || *s == '\0') {
+		*out = def;
+		return (RESULT_OK);
+	}
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || s[0] < '0' || s[0] > '9' ||
+	    v < min || v > max) {
+		(void)snprintf(err, errlen, "%s must be a number from %llu "
+		    "to %llu", name, (unsigned long long)min,
+		    (unsigned long long)max);
+		return (RESULT_ERROR);
+	}
+
+	*out = v;
+	return (RESULT_OK);
+}
+
+static int
+settings_token(struct settings *s, char *err, size_t errlen)
+{
+	const char	*t;
+	char		path[SETTINGS_PATH_MAX + 32];
+	size_t		i, len;
+
+	if ((t = getenv("SSEHUB_TOKEN")) == NULL) {
+		(void)snprintf(path, sizeof(path), "%s/publish.token", s->var);
+		if (settings_token_read(path, s->token, sizeof(s->token)))
+			return (RESULT_OK);
+		s->token_generated = 1;
+		if (settings_token_create(path, s->token, sizeof(s->token)))
+			return (RESULT_OK);
+		(void)snprintf(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		return (RESULT_ERROR);
+	}
+
+	/* A token must fit in a header and be typed by a person. */
+	len = strlen(t);
+	for (i = 0; i < len; i++) {
+		if (t[i] <= ' ' || t[i] > '~')
+			break;
+	}
+	if (len < 8 || len > SETTINGS_TOKEN_MAX || i != len) {
+		(void)snprintf(err, errlen, "SSEHUB_TOKEN must be 8 to %d "
+		    "printable ASCII characters", SETTINGS_TOKEN_MAX);
+		return (RESULT_ERROR);
+	}
+
+	(void)strcpy(s->token, t);
+	return (RESULT_OK);
+}
+
+static int
+settings_token_read(const char *path, char *dst, size_t len)
+{
+	FILE		*fp;
+	size_t		n;
+
+	if ((fp = fopen(path, "r")) == NULL)
+		return (RESULT_ERROR);
+
+	n = fread(dst, 1, len - 1, fp);
+	(void)fclose(fp);
+	while (n > 0 && (dst[n - 1] == '\n' || dst[n - 1] == '\r'))
+		n--;
+	dst[n] = '\0';
+
+	return (n >= 8 ? RESULT_OK : RESULT_ERROR);
+}
+
+static int
+settings_token_create(const char *path, char *dst, size_t len)
+{
+	unsigned char	raw[32];
+	size_t		i;
+	int		fd;
+	ssize_t		r;
+
+	if (len < sizeof(raw) * 2 + 1)
+		return (RESULT_ERROR);
+
+	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
+		return (RESULT_ERROR);
+	r = read(fd, raw, sizeof(raw));
+	(void)close(fd);
+	if (r != (ssize_t)sizeof(raw))
+		return (RESULT_ERROR);
+
+	for (i = 0; i < sizeof(raw); i++)
+		(void)snprintf(dst + i * 2, 3, "%02x", raw[i]);
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd == -1)
+		return (RESULT_ERROR);
+	r = write(fd, dst, strlen(dst));
+	(void)write(fd, "\n", 1);
+	(void)close(fd);
+
+	return (r == (ssize_t)strlen(dst) ? RESULT_OK : RESULT_ERROR);
+}

@@ -1,0 +1,81 @@
+/*
+ * ssehub: start-up. Kore calls these hooks; everything else lives in the
+ * file named for its concern (see README.md, "Architecture").
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/seccomp.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "bus.h"
+#include "hub.h"
+#include "settings.h"
+#include "stats.h"
+#include "ticker.h"
+#include "tls.h"
+
+void	kore_parent_configure(int, char **);
+void	kore_worker_configure(void);
+int	ssehub_onload(int);
+
+/*
+ * libpq needs these beyond Kore's list (field notes, defect 2): stat via
+ * newfstatat, and getdents64 for its GSSAPI probe.
+ */
+KORE_SECCOMP_FILTER("ssehub",
+	KORE_SYSCALL_ALLOW(newfstatat),
+	KORE_SYSCALL_ALLOW(getdents64),
+	KORE_SYSCALL_ALLOW(uname),
+	KORE_SYSCALL_ALLOW(getpeername),
+	KORE_SYSCALL_ALLOW(sendmsg),
+	KORE_SYSCALL_ALLOW(recvmsg),
+	KORE_SYSCALL_ALLOW(shutdown)
+);
+
+void
+kore_parent_configure(int argc, char **argv)
+{
+	char		err[256];
+
+	(void)argc;
+	(void)argv;
+
+	if (!settings_load(&settings, err, sizeof(err)))
+		fatalx("configuration: %s", err);
+	if (!stats_init())
+		fatalx("cannot map shared statistics");
+	if (!tls_load_keys())
+		fatalx("cannot load TLS keys");
+
+	if (getenv("SSEHUB_TOKEN") == NULL) {
+		kore_log(LOG_NOTICE, "publish token (%s/publish.token): %s",
+		    settings.var, settings.token);
+	}
+}
+
+void
+kore_worker_configure(void)
+{
+	tls_worker_init();
+	hub_init();
+	bus_init();
+	ticker_init();
+}
+
+/*
+ * Reloading the module under live streams and timers crashed a worker
+ * (field notes, defect 8): refuse, and restart instead.
+ */
+int
+ssehub_onload(int action)
+{
+	if (action == KORE_MODULE_UNLOAD) {
+		kore_log(LOG_NOTICE, "reload refused: restart ssehub instead");
+		return (KORE_RESULT_ERROR);
+	}
+	return (KORE_RESULT_OK);
+}

@@ -1,0 +1,371 @@
+/*
+ * store: SQL for the event log.
+ *
+ * Ordering: every writer takes the row lock on ssehub.head to draw its
+ * ids, and holds it until COMMIT. Ids are therefore consecutive (no gap
+ * from a rollback) and become visible in id order, so a reader that asks
+ * for "id > N" can never skip an event that commits late. Applications
+ * that publish from SQL write to ssehub.outbox instead, without that
+ * lock, and a worker moves committed outbox rows into the log (see
+ * README.md, "Publishing from SQL").
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "store.h"
+
+struct store_rows {
+	PGresult	*res;
+};
+
+struct store_call {
+	void		*cb;
+	void		*arg;
+};
+
+static void	store_log_ready_hook(void *);
+static void	store_append_ready_hook(void *);
+static void	store_notify_hook(const char *, const char *, void *);
+static void	store_migrated(PGresult *, void *);
+static void	store_listening(PGresult *, void *);
+static void	store_rows_done(PGresult *, void *);
+static void	store_bounds_done(PGresult *, void *);
+static void	store_id_done(PGresult *, void *);
+static int	store_call(struct db *, const char *, int,
+		    const char *const *, void *, void *, db_result_cb);
+static uint64_t	store_value_u64(PGresult *, int, int);
+
+static struct db		*store_log;
+static struct db		*store_writer;
+static struct store_hooks	store_hooks;
+
+/*
+ * Idempotent, and run by every connection before its first query: any
+ * node may start first, or against an empty database. One implicit
+ * transaction (simple query protocol), serialised by an advisory lock so
+ * concurrent start-ups do not race on the catalog.
+ */
+static const char store_sql_migrate[] =
+"SET LOCAL client_min_messages = warning;"
+"SELECT pg_advisory_xact_lock(7283451001);"
+"CREATE SCHEMA IF NOT EXISTS ssehub;"
+"CREATE TABLE IF NOT EXISTS ssehub.head ("
+"  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+"  last_id bigint NOT NULL DEFAULT 0,"
+"  trimmed_through bigint NOT NULL DEFAULT 0);"
+"INSERT INTO ssehub.head DEFAULT VALUES ON CONFLICT DO NOTHING;"
+"CREATE TABLE IF NOT EXISTS ssehub.events ("
+"  id bigint PRIMARY KEY,"
+"  topic text NOT NULL CHECK (topic ~ '^[A-Za-z0-9._-]{1,64}$'),"
+"  event text NOT NULL CHECK (octet_length(event) BETWEEN 1 AND 64"
+"    AND event !~ '[\\r\\n]'),"
+"  data text NOT NULL,"
+"  created_at timestamptz NOT NULL DEFAULT now());"
+"CREATE INDEX IF NOT EXISTS events_topic_id ON ssehub.events (topic, id);"
+"CREATE TABLE IF NOT EXISTS ssehub.outbox ("
+"  seq bigserial PRIMARY KEY,"
+"  topic text NOT NULL CHECK (topic ~ '^[A-Za-z0-9._-]{1,64}$'),"
+"  event text NOT NULL CHECK (octet_length(event) BETWEEN 1 AND 64"
+"    AND event !~ '[\\r\\n]'),"
+"  data text NOT NULL,"
+"  created_at timestamptz NOT NULL DEFAULT now());"
+/* The only writer of ssehub.events: ids drawn under the head row lock. */
+"CREATE OR REPLACE FUNCTION ssehub.append(p_topics text[],"
+"  p_events text[], p_data text[]) RETURNS bigint"
+"  LANGUAGE plpgsql AS $f$ "
+"DECLARE n bigint := cardinality(p_topics); v_last bigint; "
+"BEGIN "
+"  UPDATE ssehub.head SET last_id = last_id + n RETURNING last_id"
+"    INTO v_last; "
+"  INSERT INTO ssehub.events (id, topic, event, data)"
+"    SELECT v_last - n + u.ord, u.t, u.e, u.d"
+"    FROM unnest(p_topics, p_events, p_data) WITH ORDINALITY"
+"    AS u(t, e, d, ord); "
+"  PERFORM pg_notify('ssehub', v_last::text); "
+"  RETURN v_last; "
+"END $f$;"
+/* For applications: no lock, so a long transaction blocks nobody. */
+"CREATE OR REPLACE FUNCTION ssehub.publish(p_topic text, p_event text,"
+"  p_data text) RETURNS void LANGUAGE plpgsql AS $f$ "
+"BEGIN "
+"  INSERT INTO ssehub.outbox (topic, event, data)"
+"    VALUES (p_topic, coalesce(p_event, 'message'), p_data); "
+"  PERFORM pg_notify('ssehub_outbox', ''); "
+"END $f$;"
+"CREATE OR REPLACE FUNCTION ssehub.drain_outbox(p_limit int DEFAULT 1000)"
+"  RETURNS bigint LANGUAGE plpgsql AS $f$ "
+"DECLARE t text[]; e text[]; d text[]; "
+"BEGIN "
+"  WITH moved AS (DELETE FROM ssehub.outbox WHERE seq IN"
+"    (SELECT seq FROM ssehub.outbox ORDER BY seq LIMIT p_limit"
+"     FOR UPDATE SKIP LOCKED) RETURNING seq, topic, event, data)"
+"  SELECT array_agg(topic ORDER BY seq), array_agg(event ORDER BY seq),"
+"    array_agg(data ORDER BY seq) INTO t, e, d FROM moved; "
+"  IF t IS NULL THEN RETURN 0; END IF; "
+"  PERFORM ssehub.append(t, e, d); "
+"  RETURN cardinality(t); "
+"END $f$;";
+
+static const char store_sql_listen[] =
+    "LISTEN ssehub; LISTEN ssehub_outbox;";
+
+static const char store_sql_fetch_all[] =
+    "SELECT id, topic, event, data FROM ssehub.events"
+    " WHERE id > $1::bigint ORDER BY id LIMIT $2::int";
+
+static const char store_sql_fetch_topics[] =
+    "SELECT id, topic, event, data FROM ssehub.events"
+    " WHERE id > $1::bigint AND topic = ANY($3::text[])"
+    " ORDER BY id LIMIT $2::int";
+
+static const char store_sql_bounds[] =
+    "SELECT last_id, trimmed_through FROM ssehub.head";
+
+static const char store_sql_append[] =
+    "SELECT ssehub.append($1::text[], $2::text[], $3::text[])";
+
+static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
+
+static const char store_sql_ping[] = "SELECT 1";
+
+void
+store_init(const char *conninfo, const struct store_hooks *hooks)
+{
+	struct db_hooks		h;
+
+	store_hooks = *hooks;
+
+	memset(&h, 0, sizeof(h));
+	h.ready = store_log_ready_hook;
+	h.notify = store_notify_hook;
+	store_log = db_alloc("log", conninfo, &h);
+
+	memset(&h, 0, sizeof(h));
+	h.ready = store_append_ready_hook;
+	store_writer = db_alloc("append", conninfo, &h);
+}
+
+int
+store_log_ready(void)
+{
+	return (db_is_ready(store_log));
+}
+
+int
+store_append_ready(void)
+{
+	return (db_is_ready(store_writer));
+}
+
+static void
+store_log_ready_hook(void *arg)
+{
+	(void)arg;
+	(void)db_query(store_log, store_sql_migrate, 0, NULL, NULL,
+	    store_migrated, NULL);
+	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
+	    store_listening, NULL);
+}
+
+static void
+store_append_ready_hook(void *arg)
+{
+	(void)arg;
+	(void)db_query(store_writer, store_sql_migrate, 0, NULL, NULL,
+	    store_migrated, NULL);
+}
+
+static void
+store_migrated(PGresult *res, void *arg)
+{
+	(void)arg;
+	if (res == NULL)
+		kore_log(LOG_ERR, "store: schema migration failed");
+}
+
+static void
+store_listening(PGresult *res, void *arg)
+{
+	(void)arg;
+	if (res != NULL && store_hooks.ready != NULL)
+		store_hooks.ready();
+}
+
+static void
+store_notify_hook(const char *channel, const char *payload, void *arg)
+{
+	char		*end;
+	uint64_t	last;
+
+	(void)arg;
+	if (strcmp(channel, "ssehub_outbox") == 0) {
+		store_hooks.outbox();
+		return;
+	}
+
+	errno = 0;
+	last = strtoull(payload, &end, 10);
+	if (errno == 0 && *end == '\0' && end != payload)
+		store_hooks.appended(last);
+}
+
+size_t
+store_rows_count(const struct store_rows *rows)
+{
+	return ((size_t)PQntuples(rows->res));
+}
+
+void
+store_rows_get(const struct store_rows *rows, size_t i,
+    struct store_event *ev)
+{
+	ev->id = store_value_u64(rows->res, i, 0);
+	ev->topic = PQgetvalue(rows->res, i, 1);
+	ev->event = PQgetvalue(rows->res, i, 2);
+	ev->data = PQgetvalue(rows->res, i, 3);
+	ev->data_len = (size_t)PQgetlength(rows->res, i, 3);
+}
+
+/*
+ * Events with id > after, ascending, at most limit of them; topics is a
+ * text[] literal or NULL for every topic.
+ */
+int
+store_fetch(uint64_t after, const char *topics, int limit,
+    store_rows_cb cb, void *arg)
+{
+	char		a[24], l[16];
+	const char	*v[3];
+
+	(void)snprintf(a, sizeof(a), "%" PRIu64, after);
+	(void)snprintf(l, sizeof(l), "%d", limit);
+	v[0] = a;
+	v[1] = l;
+	v[2] = topics;
+
+	if (topics == NULL) {
+		return (store_call(store_log, store_sql_fetch_all, 2, v,
+		    cb, arg, store_rows_done));
+	}
+	return (store_call(store_log, store_sql_fetch_topics, 3, v,
+	    cb, arg, store_rows_done));
+}
+
+int
+store_bounds(store_bounds_cb cb, void *arg)
+{
+	return (store_call(store_log, store_sql_bounds, 0, NULL,
+	    cb, arg, store_bounds_done));
+}
+
+/*
+ * Append a batch (three text[] literals of the same length) in one
+ * transaction. cb gets the id of the last event; the batch holds the
+ * consecutive ids ending there.
+ */
+int
+store_append(const char *topics, const char *events, const char *data,
+    store_id_cb cb, void *arg)
+{
+	const char	*v[3];
+
+	v[0] = topics;
+	v[1] = events;
+	v[2] = data;
+
+	return (store_call(store_writer, store_sql_append, 3, v,
+	    cb, arg, store_id_done));
+}
+
+/*
+ * cb gets the number of events moved from the outbox into the log. On
+ * the log connection: it is the one whose (re)connect triggers a drain.
+ */
+int
+store_drain_outbox(store_id_cb cb, void *arg)
+{
+	return (store_call(store_log, store_sql_drain, 0, NULL,
+	    cb, arg, store_id_done));
+}
+
+int
+store_ping(store_id_cb cb, void *arg)
+{
+	return (store_call(store_writer, store_sql_ping, 0, NULL,
+	    cb, arg, store_id_done));
+}
+
+static int
+store_call(struct db *db, const char *sql, int n, const char *const *v,
+    void *cb, void *arg, db_result_cb done)
+{
+	struct store_call	*call;
+	int			i, lens[3];
+
+	for (i = 0; i < n; i++)
+		lens[i] = (int)strlen(v[i]);
+
+	call = kore_malloc(sizeof(*call));
+	call->cb = cb;
+	call->arg = arg;
+
+	if (!db_query(db, sql, n, v, lens, done, call)) {
+		kore_free(call);
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+static void
+store_rows_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_rows_cb		cb = (store_rows_cb)call->cb;
+	struct store_rows	rows;
+
+	rows.res = res;
+	cb(res != NULL ? &rows : NULL, call->arg);
+	kore_free(call);
+}
+
+static void
+store_bounds_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_bounds_cb		cb = (store_bounds_cb)call->cb;
+
+	if (res == NULL || PQntuples(res) != 1)
+		cb(0, 0, 0, call->arg);
+	else
+		cb(1, store_value_u64(res, 0, 0), store_value_u64(res, 0, 1),
+		    call->arg);
+	kore_free(call);
+}
+
+static void
+store_id_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_id_cb		cb = (store_id_cb)call->cb;
+
+	if (res == NULL || PQntuples(res) != 1)
+		cb(0, 0, call->arg);
+	else
+		cb(1, store_value_u64(res, 0, 0), call->arg);
+	kore_free(call);
+}
+
+static uint64_t
+store_value_u64(PGresult *res, int row, int col)
+{
+	return (strtoull(PQgetvalue(res, row, col), NULL, 10));
+}

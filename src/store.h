@@ -1,0 +1,56 @@
+/*
+ * store: the event log in PostgreSQL. The only file that speaks SQL.
+ *
+ * Each worker holds two connections: the "log" connection LISTENs and
+ * reads (live pulls, replays), the "append" connection writes (group
+ * commits, outbox drains), so a long replay never delays a publish.
+ */
+#ifndef SSEHUB_STORE_H
+#define SSEHUB_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct store_event {
+	uint64_t	id;
+	const char	*topic;
+	const char	*event;
+	const char	*data;
+	size_t		data_len;
+};
+
+struct store_rows;
+
+struct store_hooks {
+	/* The log connection is up and listening (again). */
+	void	(*ready)(void);
+	/* A publish committed somewhere; last is the new head id. */
+	void	(*appended)(uint64_t last);
+	/* An application committed events into the outbox. */
+	void	(*outbox)(void);
+};
+
+/* rows is NULL when the query failed; it is valid only during the call. */
+typedef void	(*store_rows_cb)(const struct store_rows *, void *);
+/* ok == 0 on failure. */
+typedef void	(*store_bounds_cb)(int ok, uint64_t last, uint64_t trimmed,
+		    void *);
+typedef void	(*store_id_cb)(int ok, uint64_t id, void *);
+
+void	store_init(const char *conninfo, const struct store_hooks *);
+int	store_log_ready(void);
+int	store_append_ready(void);
+
+size_t	store_rows_count(const struct store_rows *);
+void	store_rows_get(const struct store_rows *, size_t,
+	    struct store_event *);
+
+int	store_fetch(uint64_t after, const char *topics, int limit,
+	    store_rows_cb, void *);
+int	store_bounds(store_bounds_cb, void *);
+int	store_append(const char *topics, const char *events,
+	    const char *data, store_id_cb, void *);
+int	store_drain_outbox(store_id_cb, void *);
+int	store_ping(store_id_cb, void *);
+
+#endif

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Runs ssehub instances for tests, each in its own process group.
+#
+#   server.sh start NAME HTTP_PORT HTTPS_PORT   (env SSEHUB_* passes through)
+#   server.sh stop NAME      SIGTERM, wait for exit
+#   server.sh kill NAME      SIGKILL to every process of the instance
+#   server.sh pid NAME       the parent's pid
+#
+# State in $SSEHUB_TEST_VAR/NAME (default var/test/NAME): kore.conf
+# (conf/ssehub.conf with the ports replaced), log, pid.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+app=$root/build/ssehub
+base=${SSEHUB_TEST_VAR:-$root/var/test}
+cmd=$1
+name=$2
+dir=$base/$name
+
+wait_port() {
+	local i
+	for i in $(seq 1 100); do
+		if curl -s -o /dev/null "http://127.0.0.1:$1/healthz"; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo "server $name: no answer on port $1; log:" >&2
+	tail -20 "$dir/log" >&2
+	return 1
+}
+
+case $cmd in
+start)
+	http=$3
+	https=$4
+	mkdir -p "$dir"
+	sed -e "s/bind 127.0.0.1 8443/bind 127.0.0.1 $https/" \
+	    -e "s/bind 127.0.0.1 8080/bind 127.0.0.1 $http/" \
+	    -e "s|load[[:space:]]*./ssehub.so|load $app/ssehub.so|" \
+	    "$root/conf/ssehub.conf" >"$dir/kore.conf"
+	export SSEHUB_VAR=${SSEHUB_VAR:-$dir}
+	cd "$app"
+	setsid stdbuf -oL kore -fnrc "$dir/kore.conf" >>"$dir/log" 2>&1 &
+	echo $! >"$dir/pid"
+	wait_port "$http"
+	;;
+stop)
+	[ -f "$dir/pid" ] || exit 0
+	pid=$(cat "$dir/pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	rm -f "$dir/pid"
+	;;
+kill)
+	[ -f "$dir/pid" ] || exit 0
+	pid=$(cat "$dir/pid")
+	kill -KILL -- "-$pid" 2>/dev/null || true
+	for i in $(seq 1 50); do
+		pgrep -g "$pid" >/dev/null || break
+		sleep 0.1
+	done
+	rm -f "$dir/pid"
+	;;
+pid)
+	cat "$dir/pid"
+	;;
+*)
+	echo "usage: server.sh start|stop|kill|pid NAME ..." >&2
+	exit 2
+	;;
+esac

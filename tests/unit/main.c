@@ -1,0 +1,31 @@
+/*
+ * Runs every unit test suite. The exit status is nonzero when any test
+ * failed, which is what make and CI look at.
+ */
+
+#include <stdlib.h>
+
+#include <check.h>
+
+#include "suites.h"
+
+int
+main(void)
+{
+	SRunner		*sr;
+	int		 failed;
+
+	sr = srunner_create(auth_suite());
+	srunner_add_suite(sr, cursor_suite());
+	srunner_add_suite(sr, publish_body_suite());
+	srunner_add_suite(sr, query_suite());
+	srunner_add_suite(sr, queue_policy_suite());
+	srunner_add_suite(sr, sse_frame_suite());
+	srunner_add_suite(sr, utf8_suite());
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+
+	return (failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE);
+}

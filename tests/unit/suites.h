@@ -1,0 +1,17 @@
+/* One check suite per pure module; tests/unit/main.c runs them all. */
+#ifndef SSEHUB_TEST_SUITES_H
+#define SSEHUB_TEST_SUITES_H
+
+#include <check.h>
+
+#define nitems(a)	(sizeof(a) / sizeof((a)[0]))
+
+Suite	*auth_suite(void);
+Suite	*cursor_suite(void);
+Suite	*publish_body_suite(void);
+Suite	*query_suite(void);
+Suite	*queue_policy_suite(void);
+Suite	*sse_frame_suite(void);
+Suite	*utf8_suite(void);
+
+#endif
