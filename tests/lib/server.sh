@@ -7,12 +7,13 @@
 #   server.sh pid NAME       the parent's pid
 #
 # State in $SSEHUB_TEST_VAR/NAME (default var/test/NAME): kore.conf
-# (conf/ssehub.conf with the ports replaced), log, pid.
+# (conf/ssehub.conf with the ports replaced, plus SSEHUB_KORE_EXTRA),
+# log, pid.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 app=$root/build/ssehub
-base=${SSEHUB_TEST_VAR:-$root/var/test}
+base=$(realpath -m "${SSEHUB_TEST_VAR:-$root/var/test}")
 cmd=$1
 name=$2
 dir=$base/$name
@@ -39,6 +40,8 @@ start)
 	    -e "s/bind 127.0.0.1 8080/bind 127.0.0.1 $http/" \
 	    -e "s|load[[:space:]]*./ssehub.so|load $app/ssehub.so|" \
 	    "$root/conf/ssehub.conf" >"$dir/kore.conf"
+	# Extra directives, ';'-separated, override the ones above.
+	echo "${SSEHUB_KORE_EXTRA:-}" | tr ';' '\n' >>"$dir/kore.conf"
 	export SSEHUB_VAR=${SSEHUB_VAR:-$dir}
 	cd "$app"
 	setsid stdbuf -oL kore -fnrc "$dir/kore.conf" >>"$dir/log" 2>&1 &

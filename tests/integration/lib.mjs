@@ -1,0 +1,228 @@
+// Helpers for the integration tests: real ssehub processes (tests/lib/
+// server.sh), a real PostgreSQL (tests/lib/pg.sh), and an SSE client on a
+// raw socket so every header and byte is under the test's control.
+
+import { execFileSync } from 'node:child_process';
+import net from 'node:net';
+import tls from 'node:tls';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const SERVER = path.join(ROOT, 'tests/lib/server.sh');
+export const DB = process.env.SSEHUB_DB;
+export const TOKEN = 'integration-token-1234';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Starts an instance; env overrides SSEHUB_* for it. Returns its ports.
+export function startServer(name, http, https, env = {}) {
+  execFileSync(SERVER, ['start', name, String(http), String(https)], {
+    env: { ...process.env, SSEHUB_TOKEN: TOKEN, SSEHUB_TICK_MS: '0', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return { name, http, https };
+}
+
+export function stopServer(name) {
+  execFileSync(SERVER, ['stop', name], { stdio: 'inherit' });
+}
+
+export function killServer(name) {
+  execFileSync(SERVER, ['kill', name], { stdio: 'inherit' });
+}
+
+export function serverPid(name) {
+  return Number(execFileSync(SERVER, ['pid', name]).toString().trim());
+}
+
+export function psql(sql) {
+  return execFileSync('psql', [DB, '-qtAXc', sql]).toString().trim();
+}
+
+export function storedIds(after = 0, topic = null) {
+  const where = topic ? ` AND topic = '${topic}'` : '';
+  const out = psql(`SELECT id FROM ssehub.events WHERE id > ${after}${where} ORDER BY id`);
+  return out === '' ? [] : out.split('\n').map(Number);
+}
+
+export function headId() {
+  return Number(psql('SELECT last_id FROM ssehub.head'));
+}
+
+// One HTTP request on a fresh connection; resolves {status, headers, body}.
+export function request(port, { method = 'GET', path: p = '/', headers = {}, body = null, secure = false } = {}) {
+  return new Promise((resolve, reject) => {
+    const sock = connect(port, secure);
+    const data = body === null ? null : Buffer.isBuffer(body) ? body : Buffer.from(body);
+    let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    if (data) head += `Content-Length: ${data.length}\r\n`;
+    sock.write(head + '\r\n');
+    if (data) sock.write(data);
+    const chunks = [];
+    sock.on('data', (c) => chunks.push(c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      try {
+        resolve(parseResponse(Buffer.concat(chunks)));
+      } catch (e) {
+        reject(e);
+      }
+    });
+  });
+}
+
+export function publish(port, events, headers = {}) {
+  return request(port, {
+    method: 'POST',
+    path: '/publish',
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...headers },
+    body: JSON.stringify(events),
+  }).then((r) => ({ ...r, json: safeJson(r.body) }));
+}
+
+function safeJson(b) {
+  try {
+    return JSON.parse(b.toString());
+  } catch {
+    return null;
+  }
+}
+
+function connect(port, secure) {
+  return secure
+    ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, servername: '' })
+    : net.connect({ host: '127.0.0.1', port });
+}
+
+function parseResponse(buf) {
+  const end = buf.indexOf('\r\n\r\n');
+  if (end < 0) throw new Error(`no response head in ${JSON.stringify(buf.toString())}`);
+  const lines = buf.subarray(0, end).toString().split('\r\n');
+  const status = Number(lines[0].split(' ')[1]);
+  const headers = {};
+  for (const l of lines.slice(1)) {
+    const i = l.indexOf(':');
+    headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
+  }
+  return { status, headers, body: buf.subarray(end + 4) };
+}
+
+// An SSE subscriber parsing the stream as the WHATWG spec says: lines end
+// at CR, LF or CRLF; data lines are joined with LF; comments are counted.
+export class Stream {
+  constructor(port, { path: p = '/stream', headers = {}, secure = false, version = '1.1', read = true } = {}) {
+    this.events = [];
+    this.comments = 0;
+    this.retry = null;
+    this.status = null;
+    this.headers = null;
+    this.closed = false;
+    this.raw = '';
+    this.waiters = [];
+    this.sock = connect(port, secure);
+    let head = `GET ${p} HTTP/${version}\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n`;
+    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
+    this.sock.write(head + '\r\n');
+    this.buf = Buffer.alloc(0);
+    this.pending = '';
+    this.frame = { data: [], event: 'message', id: null };
+    if (read) this.sock.on('data', (c) => this.onData(c));
+    this.sock.on('error', () => {});
+    this.sock.on('close', () => {
+      this.closed = true;
+      this.wake();
+    });
+  }
+
+  onData(chunk) {
+    if (this.status === null) {
+      this.buf = Buffer.concat([this.buf, chunk]);
+      const end = this.buf.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      const r = parseResponse(this.buf);
+      this.status = r.status;
+      this.headers = r.headers;
+      chunk = r.body;
+    }
+    const text = chunk.toString('utf8');
+    this.raw += text;
+    this.pending += text;
+    this.parse();
+    this.wake();
+  }
+
+  parse() {
+    for (;;) {
+      const m = /\r\n|\r|\n/.exec(this.pending);
+      // A CR at the very end may be the first half of CRLF: wait.
+      if (!m || (m[0] === '\r' && m.index === this.pending.length - 1)) return;
+      const line = this.pending.slice(0, m.index);
+      this.pending = this.pending.slice(m.index + m[0].length);
+      this.line(line);
+    }
+  }
+
+  line(line) {
+    if (line === '') {
+      if (this.frame.data.length > 0) {
+        this.events.push({ id: this.frame.id, event: this.frame.event, data: this.frame.data.join('\n') });
+      }
+      this.frame = { data: [], event: 'message', id: null };
+      return;
+    }
+    if (line.startsWith(':')) {
+      this.comments++;
+      return;
+    }
+    const i = line.indexOf(':');
+    const field = i < 0 ? line : line.slice(0, i);
+    let value = i < 0 ? '' : line.slice(i + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'data') this.frame.data.push(value);
+    else if (field === 'event') this.frame.event = value;
+    else if (field === 'id') this.frame.id = value;
+    else if (field === 'retry') this.retry = Number(value);
+  }
+
+  ids() {
+    return this.events.filter((e) => e.event !== 'reset').map((e) => Number(e.id));
+  }
+
+  wake() {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  // Resolves when pred(this) holds; rejects after ms.
+  until(pred, ms = 5000, what = 'condition') {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (pred(this)) {
+          clearTimeout(timer);
+          resolve(this);
+          return true;
+        }
+        return false;
+      };
+      const timer = setTimeout(() => {
+        reject(new Error(`timeout waiting for ${what}; events=${JSON.stringify(this.events.slice(-5))} closed=${this.closed}`));
+      }, ms);
+      const loop = () => {
+        if (!check()) this.waiters.push(loop);
+      };
+      loop();
+    });
+  }
+
+  close() {
+    this.sock.destroy();
+  }
+}
+
+// Ids must be strictly increasing with no repeat.
+export function assertIncreasing(assert, ids, label = '') {
+  for (let i = 1; i < ids.length; i++) {
+    assert.ok(ids[i] > ids[i - 1], `${label} ids not increasing at ${i}: ${ids[i - 1]} then ${ids[i]}`);
+  }
+}

@@ -1,0 +1,23 @@
+#!/bin/bash
+# Integration tests: a real PostgreSQL (its own cluster and port) and real
+# ssehub processes on ports 18100-18999, driven by node:test.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+var=$root/var/itest
+port=18432
+
+"$root/tests/lib/pg.sh" start "$var" "$port"
+export SSEHUB_DB="$($root/tests/lib/pg.sh url "$var" "$port")"
+export SSEHUB_TEST_VAR=$var/servers
+cleanup() {
+	for p in "$SSEHUB_TEST_VAR"/*/pid; do
+		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
+	done
+	rm -f "$SSEHUB_TEST_VAR"/*/pid
+}
+trap cleanup EXIT
+
+cd "$root"
+files=${*:-tests/integration/*.test.mjs}
+node --test --test-concurrency=1 --test-reporter=spec $files
