@@ -52,6 +52,7 @@ struct db {
 };
 
 static void	db_connect(struct db *);
+static void	db_connected(struct db *);
 static void	db_connect_poll(struct db *);
 static void	db_handle(void *, int);
 static void	db_lost(struct db *, const char *);
@@ -81,10 +82,29 @@ db_alloc(const char *name, const char *conninfo, const struct db_hooks *h)
 	db->backoff = DB_BACKOFF_MIN;
 	TAILQ_INIT(&db->queue);
 
-	db_connect(db);
-
 	return (db);
 }
+
+/*
+ * The first connect blocks the worker (before it serves anything), so a
+ * freshly started server answers its first publish instead of a 503
+ * while the connection is still being set up. Later ones are async.
+ */
+void
+db_start(struct db *db)
+{
+	db->conn = PQconnectdb(db->conninfo);
+	if (PQstatus(db->conn) != CONNECTION_OK ||
+	    PQsetnonblocking(db->conn, 1) == -1) {
+		db_lost(db, PQerrorMessage(db->conn));
+		return;
+	}
+
+	db->fd = PQsocket(db->conn);
+	db->state = DB_STATE_CONNECTING;
+	db_connected(db);
+}
+
 
 void
 db_free(struct db *db)
@@ -212,17 +232,23 @@ db_connect_poll(struct db *db)
 		db_watch(db, 1);
 		break;
 	case PGRES_POLLING_OK:
-		db->state = DB_STATE_READY;
-		db->backoff = DB_BACKOFF_MIN;
-		db_watch(db, 0);
-		kore_log(LOG_INFO, "db %s: connected", db->name);
-		if (db->hooks.ready != NULL)
-			db->hooks.ready(db->hooks.arg);
+		db_connected(db);
 		break;
 	default:
 		db_lost(db, PQerrorMessage(db->conn));
 		break;
 	}
+}
+
+static void
+db_connected(struct db *db)
+{
+	db->state = DB_STATE_READY;
+	db->backoff = DB_BACKOFF_MIN;
+	db_watch(db, 0);
+	kore_log(LOG_INFO, "db %s: connected", db->name);
+	if (db->hooks.ready != NULL)
+		db->hooks.ready(db->hooks.arg);
 }
 
 static void

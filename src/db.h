@@ -33,6 +33,7 @@ struct db_hooks {
 
 struct db	*db_alloc(const char *name, const char *conninfo,
 		    const struct db_hooks *);
+void		db_start(struct db *);
 void		db_free(struct db *);
 int		db_is_ready(struct db *);
 int		db_query(struct db *, const char *sql, int nparams,

@@ -52,7 +52,7 @@ struct publish_body_members {
 };
 
 /* What has been read so far of one event object. */
-struct publish_body_fields {
+struct publish_body_current {
 	struct publish_event	*ev;
 	int			 seen;		/* PUBLISH_BODY_* */
 };
@@ -65,6 +65,8 @@ struct publish_body_field {
 };
 
 static int	publish_body_document(struct publish_body_reader *,
+		    struct publish_body *);
+static int	publish_body_batch(struct publish_body_reader *,
 		    struct publish_body *);
 static int	publish_body_batch_item(struct publish_body_reader *, void *);
 static int	publish_body_event(struct publish_body_reader *,
@@ -190,10 +192,7 @@ publish_body_document(struct publish_body_reader *r, struct publish_body *out)
 		rv = publish_body_event(r, out);
 		break;
 	case '[':
-		out->is_array = 1;
-		rv = publish_body_list(r, ']', publish_body_batch_item, out);
-		if (rv == RESULT_OK && out->count == 0)
-			rv = publish_body_fail(r, "batch is empty");
+		rv = publish_body_batch(r, out);
 		break;
 	default:
 		return (publish_body_mistyped(r,
@@ -211,6 +210,20 @@ publish_body_document(struct publish_body_reader *r, struct publish_body *out)
 }
 
 static int
+publish_body_batch(struct publish_body_reader *r, struct publish_body *out)
+{
+	out->is_array = 1;
+	if (publish_body_list(r, ']', publish_body_batch_item, out) !=
+	    RESULT_OK)
+		return (RESULT_ERROR);
+
+	if (out->count == 0)
+		return (publish_body_fail(r, "batch is empty"));
+
+	return (RESULT_OK);
+}
+
+static int
 publish_body_batch_item(struct publish_body_reader *r, void *arg)
 {
 	struct publish_body	*out = arg;
@@ -220,8 +233,10 @@ publish_body_batch_item(struct publish_body_reader *r, void *arg)
 		    PUBLISH_BATCH_MAX));
 	}
 
-	if (publish_body_peek(r) != '{')
-		return (publish_body_mistyped(r, "batch items must be objects"));
+	if (publish_body_peek(r) != '{') {
+		return (publish_body_mistyped(r,
+		    "batch items must be objects"));
+	}
 
 	return (publish_body_event(r, out));
 }
@@ -229,7 +244,7 @@ publish_body_batch_item(struct publish_body_reader *r, void *arg)
 static int
 publish_body_event(struct publish_body_reader *r, struct publish_body *out)
 {
-	struct publish_body_fields	f;
+	struct publish_body_current	f;
 
 	if (publish_body_push(r, out, &f.ev) != RESULT_OK)
 		return (RESULT_ERROR);
@@ -277,7 +292,7 @@ static int
 publish_body_member(struct publish_body_reader *r, const char *key,
     size_t keylen, void *arg)
 {
-	struct publish_body_fields	*f = arg;
+	struct publish_body_current	*f = arg;
 	const struct publish_body_field	*field;
 	char				 shown[PUBLISH_BODY_KEY_SHOWN + 1];
 	size_t				 i;

@@ -151,6 +151,9 @@ store_init(const char *conninfo, const struct store_hooks *hooks)
 	memset(&h, 0, sizeof(h));
 	h.ready = store_append_ready_hook;
 	store_writer = db_alloc("append", conninfo, &h);
+
+	db_start(store_log);
+	db_start(store_writer);
 }
 
 int

@@ -20,8 +20,8 @@ dir=$base/$name
 
 wait_port() {
 	local i
-	for i in $(seq 1 100); do
-		if curl -s -o /dev/null "http://127.0.0.1:$1/healthz"; then
+	for i in $(seq 1 150); do
+		if curl -sf -o /dev/null "http://127.0.0.1:$1/healthz"; then
 			return 0
 		fi
 		sleep 0.1

@@ -23,7 +23,8 @@ main(void)
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, utf8_suite());
 
-	srunner_run_all(sr, CK_NORMAL);
+	/* CK_VERBOSITY=verbose in the environment lists every test. */
+	srunner_run_all(sr, CK_ENV);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);
 

@@ -13,14 +13,19 @@ static const struct {
 	int	decision;
 } queue_cases[] = {
 	{ 0,		10,		0,		QUEUE_SEND },
-	{ 1 << 30,	10,		0,		QUEUE_SEND },	/* no cap */
-	{ 0,		100,		50,		QUEUE_SEND },	/* big, empty */
-	{ 10,		40,		50,		QUEUE_SEND },	/* at the cap */
+	/* No cap. */
+	{ 1 << 30,	10,		0,		QUEUE_SEND },
+	/* A frame over the cap still goes to an empty queue. */
+	{ 0,		100,		50,		QUEUE_SEND },
+	/* Up to the cap, not over it. */
+	{ 10,		40,		50,		QUEUE_SEND },
 	{ 10,		41,		50,		QUEUE_CUTOFF },
 	{ 50,		0,		50,		QUEUE_SEND },
 	{ 50,		1,		50,		QUEUE_CUTOFF },
-	{ 60,		1,		50,		QUEUE_CUTOFF },	/* over already */
-	{ 1,		SIZE_MAX,	SIZE_MAX,	QUEUE_CUTOFF },	/* would wrap */
+	/* Over already, after a big frame went to an empty queue. */
+	{ 60,		1,		50,		QUEUE_CUTOFF },
+	/* queued + len would wrap to a small number. */
+	{ 1,		SIZE_MAX,	SIZE_MAX,	QUEUE_CUTOFF },
 	{ SIZE_MAX,	2,		SIZE_MAX - 1,	QUEUE_CUTOFF },
 };
 
