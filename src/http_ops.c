@@ -46,7 +46,8 @@ http_metrics(struct http_request *req)
 		return (http_reply_error(req, 405, "use GET"));
 
 	buf = kore_malloc(OPS_METRICS_MAX);
-	len = stats_render(buf, OPS_METRICS_MAX, worker_count);
+	/* worker_count includes the keymgr and acme slots. */
+	len = stats_render(buf, OPS_METRICS_MAX, worker_count - 2);
 	http_response_header(req, "content-type",
 	    "text/plain; version=0.0.4");
 	http_response(req, len ? 200 : 500, buf, len);

@@ -1,0 +1,118 @@
+// Faults: a subscriber that stops reading, a database that goes away and
+// comes back, and events crossing the server's workers.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import {
+  ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep,
+} from './lib.mjs';
+
+const HTTP = 18480;
+const HTTPS = 18843;
+
+before(() => startServer('faults', HTTP, HTTPS, {
+  SSEHUB_HEARTBEAT_MS: '500', SSEHUB_QUEUE_CAP: '262144',
+}));
+after(() => stopServer('faults'));
+
+function metric(text, name) {
+  return [...text.matchAll(new RegExp(`^${name}\\{worker="\\d+"\\} (\\d+)`, 'gm'))]
+    .map((m) => Number(m[1]));
+}
+
+async function metrics() {
+  return (await request(HTTP, { path: '/metrics' })).body.toString();
+}
+
+test('events reach subscribers on every worker', async () => {
+  // One at a time: each stream start hands the accept lock on, and the
+  // next accept goes to whichever worker takes it; open until both have
+  // subscribers.
+  const subs = [];
+  let perWorker = [];
+  for (let i = 0; i < 40 && perWorker.filter((n) => n > 0).length < 2; i++) {
+    const s = new Stream(HTTP, { path: '/stream?topic=spread' });
+    await s.until((x) => x.retry !== null, 3000, 'open');
+    subs.push(s);
+    await sleep(50);
+    perWorker = metric(await metrics(), 'ssehub_subscribers');
+  }
+  assert.ok(perWorker.filter((n) => n > 0).length >= 2, `subscribers per worker: ${perWorker}`);
+  const r = await publish(HTTP, { topic: 'spread', data: 'everyone' });
+  for (const s of subs) {
+    await s.until((x) => x.events.length === 1, 3000, 'event');
+    assert.equal(Number(s.events[0].id), r.json.id);
+    s.close();
+  }
+});
+
+test('a subscriber that stops reading is cut off; others and the publisher are not held', async () => {
+  const cutBefore = metric(await metrics(), 'ssehub_slow_disconnects_total').reduce((a, b) => a + b, 0);
+  const stalled = new Stream(HTTP, { path: '/stream?topic=flood', read: false });
+  const healthy = new Stream(HTTP, { path: '/stream?topic=flood' });
+  await healthy.until((x) => x.retry !== null, 3000, 'open');
+  await sleep(100);
+  const chunk = 'x'.repeat(60000);
+  const ids = [];
+  const t0 = Date.now();
+  for (let i = 0; i < 150; i++) {
+    const r = await publish(HTTP, { topic: 'flood', data: chunk });
+    assert.equal(r.status, 201);
+    ids.push(r.json.id);
+  }
+  const publishMs = Date.now() - t0;
+  await healthy.until((x) => x.events.length === 150, 10000, 'all 150 for the healthy one');
+  assert.deepEqual(healthy.ids(), ids);
+  // A client that does not read cannot see the close: ask the server.
+  let cutAfter = cutBefore;
+  for (let i = 0; i < 50 && cutAfter === cutBefore; i++) {
+    await sleep(100);
+    cutAfter = metric(await metrics(), 'ssehub_slow_disconnects_total').reduce((a, b) => a + b, 0);
+  }
+  assert.equal(cutAfter, cutBefore + 1, 'the stalled subscriber was cut off');
+  stalled.sock.resume();
+  await stalled.until((x) => x.closed, 5000, 'stalled socket closed once drained');
+  // The publisher never waited on the stalled socket: 150 commits of 60 kB.
+  assert.ok(publishMs < 10000, `publishing took ${publishMs} ms`);
+  healthy.close();
+});
+
+test('database outage: 503 with Retry-After, streams stay open, all resumes by itself', async () => {
+  const pg = path.join(ROOT, 'tests/lib/pg.sh');
+  const varDir = path.join(ROOT, 'var/itest');
+  const s = new Stream(HTTP, { path: '/stream?topic=outage' });
+  await s.until((x) => x.retry !== null, 3000, 'open');
+  const first = await publish(HTTP, { topic: 'outage', data: 'before' });
+  await s.until((x) => x.events.length === 1, 3000, 'before');
+
+  execFileSync(pg, ['stop', varDir]);
+  try {
+    await sleep(500);
+    const r = await publish(HTTP, { topic: 'outage', data: 'during' });
+    assert.equal(r.status, 503);
+    assert.ok(r.headers['retry-after'], 'Retry-After present');
+    assert.match(r.json.error, /database/);
+    const h = await request(HTTP, { path: '/healthz' });
+    assert.equal(h.status, 503);
+    const beats = s.comments;
+    await sleep(1500);
+    assert.equal(s.closed, false, 'stream still open');
+    assert.ok(s.comments > beats, 'heartbeats continue during the outage');
+  } finally {
+    execFileSync(pg, ['start', varDir, '18432']);
+  }
+
+  // Reconnects back off up to 3 s.
+  let ok = null;
+  for (let i = 0; i < 50 && !ok; i++) {
+    await sleep(200);
+    const r = await publish(HTTP, { topic: 'outage', data: 'after' });
+    if (r.status === 201) ok = r;
+  }
+  assert.ok(ok, 'publish works again without restarting ssehub');
+  await s.until((x) => x.events.length >= 2, 5000, 'delivery resumed');
+  assert.deepEqual(s.ids(), storedIds(first.json.id - 1, 'outage'));
+  assert.equal((await request(HTTP, { path: '/healthz' })).status, 200);
+  s.close();
+});
