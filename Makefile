@@ -11,7 +11,7 @@ PGBIN		:= /usr/lib/postgresql/15/bin
 
 DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 		   openssl libssl-dev pkg-config gcc clang make curl \
-		   valgrind nodejs npm chromium nginx-light \
+		   valgrind nodejs=node npm=npm chromium nginx-light \
 		   libnginx-mod-nchan procps psmisc
 
 export SSEHUB_VAR := $(VAR)

@@ -26,6 +26,8 @@ struct commit_batch {
 };
 
 static void	commit_flush(void);
+static void	commit_flush_keyed(struct commit_batch *);
+static void	commit_once_done(const struct store_once *, void *);
 static char	*commit_literal(struct commit_batch *, int);
 static void	commit_done(int, uint64_t, void *);
 static void	commit_finish(struct commit_batch *, int, uint64_t);
@@ -59,12 +61,19 @@ commit_flush(void)
 	b = kore_calloc(1, sizeof(*b));
 	TAILQ_INIT(&b->jobs);
 	while ((job = TAILQ_FIRST(&commit_pending)) != NULL) {
-		if (b->count > 0 &&
-		    b->count + job->body.count > COMMIT_BATCH_EVENTS)
+		if (b->count > 0 && (job->key != NULL ||
+		    b->count + job->body.count > COMMIT_BATCH_EVENTS))
 			break;
 		TAILQ_REMOVE(&commit_pending, job, list);
 		TAILQ_INSERT_TAIL(&b->jobs, job, list);
 		b->count += job->body.count;
+		if (job->key != NULL)
+			break;
+	}
+
+	if (TAILQ_FIRST(&b->jobs)->key != NULL) {
+		commit_flush_keyed(b);
+		return;
 	}
 
 	for (i = 0; i < 3; i++)
@@ -80,6 +89,52 @@ commit_flush(void)
 	}
 
 	commit_finish(b, 0, 0);
+	commit_flush();
+}
+
+/* A keyed job: alone in its batch, through ssehub.append_once(). */
+static void
+commit_flush_keyed(struct commit_batch *b)
+{
+	struct commit_job	*job = TAILQ_FIRST(&b->jobs);
+	char			*lit[3];
+	int			i, ok;
+
+	for (i = 0; i < 3; i++)
+		lit[i] = commit_literal(b, i);
+
+	ok = store_append_once(job->key, job->hash, lit[0], lit[1], lit[2],
+	    commit_once_done, b);
+	for (i = 0; i < 3; i++)
+		kore_free(lit[i]);
+
+	if (ok) {
+		commit_inflight = 1;
+		return;
+	}
+
+	commit_finish(b, 0, 0);
+	commit_flush();
+}
+
+static void
+commit_once_done(const struct store_once *r, void *arg)
+{
+	struct commit_batch	*b = arg;
+	struct commit_job	*job = TAILQ_FIRST(&b->jobs);
+
+	commit_inflight = 0;
+	if (!r->ok || (!r->conflict && !r->replayed)) {
+		commit_finish(b, r->ok, r->last);
+	} else {
+		/* Answered from the key: nothing was appended now. */
+		TAILQ_REMOVE(&b->jobs, job, list);
+		job->status = r->conflict ? COMMIT_CONFLICT : COMMIT_OK;
+		job->replayed = !r->conflict;
+		job->first = r->last - r->count + 1;
+		job->done(job);
+		kore_free(b);
+	}
 	commit_flush();
 }
 

@@ -16,12 +16,18 @@
 #define COMMIT_PENDING	0
 #define COMMIT_OK	1
 #define COMMIT_FAILED	2
+#define COMMIT_CONFLICT	3	/* idempotency key reused, other body */
+
+#define COMMIT_HASH_LEN	64	/* hex SHA-256 */
 
 struct commit_job {
 	TAILQ_ENTRY(commit_job)	list;
 	struct publish_body	body;	/* owned by the job's creator */
 	int			status;
 	uint64_t		first;	/* ids first .. first+count-1 */
+	const char		*key;	/* Idempotency-Key or NULL */
+	char			hash[COMMIT_HASH_LEN + 1];
+	int			replayed;	/* answered from the key */
 	void			(*done)(struct commit_job *);
 	void			*arg;
 };
@@ -29,7 +35,8 @@ struct commit_job {
 /*
  * Hands job to the committer. done(job) runs exactly once, when status
  * is final; it may run before commit_submit() returns (the database is
- * down). The job must stay allocated until then.
+ * down). The job must stay allocated until then. A job with a key is
+ * committed on its own, claiming the key in the same transaction.
  */
 void	commit_submit(struct commit_job *);
 

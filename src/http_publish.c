@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/sha.h>
+
 #include "auth.h"
 #include "commit.h"
 #include "http_reply.h"
@@ -24,6 +26,7 @@
 #include "store.h"
 
 #define PUBLISH_BODY_MAX	65536
+#define PUBLISH_KEY_MAX		128
 
 int	http_publish(struct http_request *);
 
@@ -39,6 +42,8 @@ static void	publish_done(struct commit_job *);
 static void	publish_onfree(struct http_request *);
 static void	publish_job_free(struct commit_job *);
 static int	publish_content_type_ok(const char *);
+static int	publish_key(struct http_request *, struct commit_job *,
+		    const struct kore_buf *);
 
 int
 http_publish(struct http_request *req)
@@ -84,9 +89,14 @@ publish_start(struct http_request *req)
 	job = kore_calloc(1, sizeof(*job));
 	ok = publish_body_parse((const char *)body.data, body.offset,
 	    &job->body, err, sizeof(err));
+	if (ok && !publish_key(req, job, &body)) {
+		(void)kore_strlcpy(err, "Idempotency-Key must be 1 to 128 "
+		    "printable ASCII characters", sizeof(err));
+		ok = 0;
+	}
 	kore_buf_cleanup(&body);
 	if (!ok) {
-		kore_free(job);
+		publish_job_free(job);
 		return (http_reply_error(req, 400, err));
 	}
 
@@ -142,6 +152,37 @@ publish_check(struct http_request *req)
 	return (KORE_RESULT_OK);
 }
 
+/*
+ * The optional Idempotency-Key, and the SHA-256 of the body it covers: a
+ * repeat with another body is refused, not silently answered.
+ */
+static int
+publish_key(struct http_request *req, struct commit_job *job,
+    const struct kore_buf *body)
+{
+	const char	*key;
+	u_int8_t	md[SHA256_DIGEST_LENGTH];
+	size_t		i, len;
+
+	if (!http_request_header(req, "idempotency-key", &key))
+		return (KORE_RESULT_OK);
+
+	len = strlen(key);
+	if (len == 0 || len > PUBLISH_KEY_MAX)
+		return (KORE_RESULT_ERROR);
+	for (i = 0; i < len; i++) {
+		if (key[i] < ' ' || key[i] > '~')
+			return (KORE_RESULT_ERROR);
+	}
+
+	(void)SHA256(body->data, body->offset, md);
+	for (i = 0; i < sizeof(md); i++)
+		(void)snprintf(job->hash + i * 2, 3, "%02x", md[i]);
+	job->key = kore_strdup(key);
+
+	return (KORE_RESULT_OK);
+}
+
 /* "application/json", any case, optionally followed by parameters. */
 static int
 publish_content_type_ok(const char *v)
@@ -179,10 +220,18 @@ publish_answer(struct http_request *req, struct commit_job *job)
 	struct kore_buf		out;
 	size_t			i;
 
+	if (job->status == COMMIT_CONFLICT) {
+		return (http_reply_error(req, 422, "Idempotency-Key was used "
+		    "with another body"));
+	}
+
 	if (job->status != COMMIT_OK) {
 		http_response_header(req, "retry-after", "2");
 		return (http_reply_error(req, 503, "database unavailable"));
 	}
+
+	if (job->replayed)
+		http_response_header(req, "idempotent-replayed", "true");
 
 	kore_buf_init(&out, 64);
 	if (!job->body.is_array) {
@@ -231,6 +280,7 @@ publish_onfree(struct http_request *req)
 static void
 publish_job_free(struct commit_job *job)
 {
+	kore_free((char *)job->key);
 	publish_body_free(&job->body);
 	kore_free(job);
 }

@@ -39,6 +39,7 @@ static void	store_listening(PGresult *, void *);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_id_done(PGresult *, void *);
+static void	store_once_done(PGresult *, void *);
 static int	store_call(struct db *, const char *, int,
 		    const char *const *, void *, void *, db_result_cb);
 static uint64_t	store_value_u64(PGresult *, int, int);
@@ -100,6 +101,44 @@ static const char store_sql_migrate[] =
 "    VALUES (p_topic, coalesce(p_event, 'message'), p_data); "
 "  PERFORM pg_notify('ssehub_outbox', ''); "
 "END $f$;"
+/*
+ * Idempotent publishing: the key is claimed in the same transaction as
+ * the append, so an event exists once or not at all, across restarts and
+ * nodes. A concurrent request with the same key waits on the unique
+ * index until the first commits (then it reads the answer) or rolls back
+ * (then it appends).
+ */
+"CREATE TABLE IF NOT EXISTS ssehub.idempotency ("
+"  key text PRIMARY KEY,"
+"  hash text NOT NULL,"
+"  last_id bigint,"
+"  count int,"
+"  created_at timestamptz NOT NULL DEFAULT now());"
+"CREATE INDEX IF NOT EXISTS idempotency_created"
+"  ON ssehub.idempotency (created_at);"
+"CREATE OR REPLACE FUNCTION ssehub.append_once(p_key text, p_hash text,"
+"  p_topics text[], p_events text[], p_data text[],"
+"  p_window interval DEFAULT '24 hours',"
+"  OUT o_last bigint, OUT o_count int, OUT o_replayed boolean,"
+"  OUT o_conflict boolean) LANGUAGE plpgsql AS $f$ "
+"DECLARE r ssehub.idempotency; "
+"BEGIN "
+"  DELETE FROM ssehub.idempotency WHERE key = p_key"
+"    AND created_at < now() - p_window; "
+"  INSERT INTO ssehub.idempotency (key, hash) VALUES (p_key, p_hash)"
+"    ON CONFLICT (key) DO NOTHING; "
+"  IF NOT FOUND THEN "
+"    SELECT * INTO r FROM ssehub.idempotency WHERE key = p_key; "
+"    o_last := r.last_id; o_count := r.count; o_replayed := true; "
+"    o_conflict := r.hash <> p_hash; "
+"    RETURN; "
+"  END IF; "
+"  o_last := ssehub.append(p_topics, p_events, p_data); "
+"  o_count := cardinality(p_topics); "
+"  o_replayed := false; o_conflict := false; "
+"  UPDATE ssehub.idempotency SET last_id = o_last, count = o_count"
+"    WHERE key = p_key; "
+"END $f$;"
 "CREATE OR REPLACE FUNCTION ssehub.drain_outbox(p_limit int DEFAULT 1000)"
 "  RETURNS bigint LANGUAGE plpgsql AS $f$ "
 "DECLARE t text[]; e text[]; d text[]; "
@@ -131,6 +170,10 @@ static const char store_sql_bounds[] =
 
 static const char store_sql_append[] =
     "SELECT ssehub.append($1::text[], $2::text[], $3::text[])";
+
+static const char store_sql_append_once[] =
+    "SELECT o_last, o_count, o_replayed, o_conflict FROM ssehub.append_once("
+    "$1::text, $2::text, $3::text[], $4::text[], $5::text[])";
 
 static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
 
@@ -289,6 +332,27 @@ store_append(const char *topics, const char *events, const char *data,
 }
 
 /*
+ * Append a batch under an idempotency key (hash: of the request body).
+ * A repeat of the key gets the first answer back, marked replayed; a
+ * repeat with another hash is a conflict and appends nothing.
+ */
+int
+store_append_once(const char *key, const char *hash, const char *topics,
+    const char *events, const char *data, store_once_cb cb, void *arg)
+{
+	const char	*v[5];
+
+	v[0] = key;
+	v[1] = hash;
+	v[2] = topics;
+	v[3] = events;
+	v[4] = data;
+
+	return (store_call(store_writer, store_sql_append_once, 5, v,
+	    cb, arg, store_once_done));
+}
+
+/*
  * cb gets the number of events moved from the outbox into the log. On
  * the log connection: it is the one whose (re)connect triggers a drain.
  */
@@ -311,7 +375,7 @@ store_call(struct db *db, const char *sql, int n, const char *const *v,
     void *cb, void *arg, db_result_cb done)
 {
 	struct store_call	*call;
-	int			i, lens[3];
+	int			i, lens[5];
 
 	for (i = 0; i < n; i++)
 		lens[i] = (int)strlen(v[i]);
@@ -364,6 +428,25 @@ store_id_done(PGresult *res, void *arg)
 		cb(0, 0, call->arg);
 	else
 		cb(1, store_value_u64(res, 0, 0), call->arg);
+	kore_free(call);
+}
+
+static void
+store_once_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_once_cb		cb = (store_once_cb)call->cb;
+	struct store_once	r;
+
+	memset(&r, 0, sizeof(r));
+	if (res != NULL && PQntuples(res) == 1) {
+		r.ok = 1;
+		r.last = store_value_u64(res, 0, 0);
+		r.count = store_value_u64(res, 0, 1);
+		r.replayed = PQgetvalue(res, 0, 2)[0] == 't';
+		r.conflict = PQgetvalue(res, 0, 3)[0] == 't';
+	}
+	cb(&r, call->arg);
 	kore_free(call);
 }
 

@@ -37,6 +37,16 @@ typedef void	(*store_bounds_cb)(int ok, uint64_t last, uint64_t trimmed,
 		    void *);
 typedef void	(*store_id_cb)(int ok, uint64_t id, void *);
 
+struct store_once {
+	int		ok;
+	uint64_t	last;		/* ids last-count+1 .. last */
+	uint64_t	count;
+	int		replayed;	/* the key was used before */
+	int		conflict;	/* ... with another body */
+};
+
+typedef void	(*store_once_cb)(const struct store_once *, void *);
+
 void	store_init(const char *conninfo, const struct store_hooks *);
 int	store_log_ready(void);
 int	store_append_ready(void);
@@ -50,6 +60,9 @@ int	store_fetch(uint64_t after, const char *topics, int limit,
 int	store_bounds(store_bounds_cb, void *);
 int	store_append(const char *topics, const char *events,
 	    const char *data, store_id_cb, void *);
+int	store_append_once(const char *key, const char *hash,
+	    const char *topics, const char *events, const char *data,
+	    store_once_cb, void *);
 int	store_drain_outbox(store_id_cb, void *);
 int	store_ping(store_id_cb, void *);
 

@@ -2,7 +2,7 @@
 // server.sh), a real PostgreSQL (tests/lib/pg.sh), and an SSE client on a
 // raw socket so every header and byte is under the test's control.
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
@@ -224,5 +224,47 @@ export class Stream {
 export function assertIncreasing(assert, ids, label = '') {
   for (let i = 1; i < ids.length; i++) {
     assert.ok(ids[i] > ids[i - 1], `${label} ids not increasing at ${i}: ${ids[i - 1]} then ${ids[i]}`);
+  }
+}
+
+// A long-lived psql session fed through stdin, for transactions held open
+// across test steps. sync() resolves once everything sent so far has run.
+export class PsqlSession {
+  constructor() {
+    this.proc = spawn('psql', [DB, '-qtAX', '-v', 'ON_ERROR_STOP=0'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.out = '';
+    this.err = '';
+    this.waiters = [];
+    this.proc.stdout.on('data', (d) => {
+      this.out += d;
+      for (const w of this.waiters.splice(0)) w();
+    });
+    this.proc.stderr.on('data', (d) => { this.err += d; });
+    this.seq = 0;
+  }
+
+  send(sql) {
+    this.proc.stdin.write(`${sql}\n`);
+  }
+
+  sync(ms = 5000) {
+    const mark = `sync-${++this.seq}`;
+    this.send(`\\echo ${mark}`);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`psql: no ${mark}; err=${this.err}`)), ms);
+      const check = () => {
+        if (this.out.includes(mark)) {
+          clearTimeout(timer);
+          resolve(this.out);
+        } else {
+          this.waiters.push(check);
+        }
+      };
+      check();
+    });
+  }
+
+  close() {
+    this.proc.stdin.end();
   }
 }
