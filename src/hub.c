@@ -109,6 +109,7 @@ static struct hub_frame		**hub_ring;
 static size_t			hub_ring_next;
 static u_int64_t		hub_ring_after;	/* ring holds (after, head] */
 static u_int64_t		hub_head;
+static u_int64_t		hub_trim;	/* retention removed <= this */
 static int			hub_started;
 static struct hub_frame		*hub_beat;
 static struct stats_worker	*hub_stats;
@@ -149,6 +150,17 @@ hub_start(u_int64_t head)
 		next = TAILQ_NEXT(sub, list);
 		hub_sub_kick(sub);
 	}
+}
+
+/*
+ * The window may still hold events retention removed from the store; a
+ * cursor below the trim point must get its reset from the store check.
+ */
+void
+hub_trimmed(u_int64_t id)
+{
+	if (id > hub_trim)
+		hub_trim = id;
 }
 
 /*
@@ -348,7 +360,8 @@ hub_sub_advance(struct hub_sub *sub)
 
 	/* Only the store knows what is kept and how far the log goes. */
 	if (!sub->checked && (sub->cursor_kind == CURSOR_MALFORMED ||
-	    sub->cursor > hub_head || sub->cursor < hub_ring_after)) {
+	    sub->cursor > hub_head || sub->cursor < hub_ring_after ||
+	    sub->cursor < hub_trim)) {
 		sub->querying = store_bounds(hub_sub_bounds, sub);
 		return;
 	}

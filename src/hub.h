@@ -30,6 +30,8 @@ int		hub_subscribe(struct connection *, const struct hub_request *);
 
 /* bus.c: the log is readable and its head is known. */
 void		hub_start(uint64_t head);
+/* bus.c: retention removed every event up to id. */
+void		hub_trimmed(uint64_t id);
 /* bus.c: the next event of the log, in strictly increasing id order. */
 void		hub_publish(const struct store_event *);
 

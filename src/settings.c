@@ -76,6 +76,13 @@ settings_load(struct settings *s, char *err, size_t errlen)
 		return (RESULT_ERROR);
 	s->ring_size = (size_t)v;
 
+	if (!settings_number("SSEHUB_RETAIN_EVENTS", 0, 0, INT64_MAX,
+	    &s->retain_events, err, errlen))
+		return (RESULT_ERROR);
+	if (!settings_number("SSEHUB_RETAIN_SECONDS", 0, 0, 3153600000ULL,
+	    &s->retain_seconds, err, errlen))
+		return (RESULT_ERROR);
+
 	return (settings_token(s, err, errlen));
 }
 

@@ -21,6 +21,8 @@ struct settings {
 	uint32_t	retry_ms;
 	size_t		queue_cap;		/* bytes per subscriber */
 	size_t		ring_size;		/* events kept in memory */
+	uint64_t	retain_events;		/* 0: keep all */
+	uint64_t	retain_seconds;		/* 0: keep all */
 };
 
 extern struct settings	settings;

@@ -13,6 +13,7 @@
 
 #include "bus.h"
 #include "hub.h"
+#include "retention.h"
 #include "settings.h"
 #include "stats.h"
 #include "ticker.h"
@@ -64,6 +65,7 @@ kore_worker_configure(void)
 	hub_init();
 	bus_init();
 	ticker_init();
+	retention_init();
 }
 
 /*

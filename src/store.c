@@ -40,6 +40,7 @@ static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_id_done(PGresult *, void *);
 static void	store_once_done(PGresult *, void *);
+static void	store_vacuum_done(PGresult *, void *);
 static int	store_call(struct db *, const char *, int,
 		    const char *const *, void *, void *, db_result_cb);
 static uint64_t	store_value_u64(PGresult *, int, int);
@@ -60,9 +61,13 @@ static const char store_sql_migrate[] =
 "CREATE SCHEMA IF NOT EXISTS ssehub;"
 "CREATE TABLE IF NOT EXISTS ssehub.head ("
 "  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
-"  last_id bigint NOT NULL DEFAULT 0,"
-"  trimmed_through bigint NOT NULL DEFAULT 0);"
+"  last_id bigint NOT NULL DEFAULT 0);"
 "INSERT INTO ssehub.head DEFAULT VALUES ON CONFLICT DO NOTHING;"
+/* Apart from head: trimming must not queue behind publishers' lock. */
+"CREATE TABLE IF NOT EXISTS ssehub.trim ("
+"  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+"  trimmed_through bigint NOT NULL DEFAULT 0);"
+"INSERT INTO ssehub.trim DEFAULT VALUES ON CONFLICT DO NOTHING;"
 "CREATE TABLE IF NOT EXISTS ssehub.events ("
 "  id bigint PRIMARY KEY,"
 "  topic text NOT NULL CHECK (topic ~ '^[A-Za-z0-9._-]{1,64}$'),"
@@ -139,6 +144,32 @@ static const char store_sql_migrate[] =
 "  UPDATE ssehub.idempotency SET last_id = o_last, count = o_count"
 "    WHERE key = p_key; "
 "END $f$;"
+/*
+ * Retention: one small batch per call, oldest first, by count and/or age
+ * (0 = no limit of that kind). Returns how many events it removed.
+ */
+"CREATE OR REPLACE FUNCTION ssehub.trim_events(p_keep bigint,"
+"  p_seconds bigint, p_batch int DEFAULT 1000) RETURNS bigint"
+"  LANGUAGE plpgsql AS $f$ "
+"DECLARE v_from bigint; v_to bigint; v_last bigint; n bigint; "
+"BEGIN "
+"  SELECT trimmed_through INTO v_from FROM ssehub.trim FOR UPDATE; "
+"  SELECT last_id INTO v_last FROM ssehub.head; "
+"  SELECT max(id) INTO v_to FROM (SELECT id, created_at FROM ssehub.events"
+"    WHERE id > v_from ORDER BY id LIMIT p_batch) b"
+"    WHERE (p_keep > 0 AND id <= v_last - p_keep)"
+"       OR (p_seconds > 0 AND created_at < now() - p_seconds"
+"           * interval '1 second'); "
+"  IF v_to IS NULL THEN RETURN 0; END IF; "
+"  DELETE FROM ssehub.events WHERE id > v_from AND id <= v_to; "
+"  GET DIAGNOSTICS n = ROW_COUNT; "
+"  UPDATE ssehub.trim SET trimmed_through = v_to; "
+"  PERFORM pg_notify('ssehub_trim', v_to::text); "
+"  DELETE FROM ssehub.idempotency WHERE key IN (SELECT key FROM"
+"    ssehub.idempotency WHERE created_at < now() - interval '24 hours'"
+"    LIMIT p_batch); "
+"  RETURN n; "
+"END $f$;"
 "CREATE OR REPLACE FUNCTION ssehub.drain_outbox(p_limit int DEFAULT 1000)"
 "  RETURNS bigint LANGUAGE plpgsql AS $f$ "
 "DECLARE t text[]; e text[]; d text[]; "
@@ -154,7 +185,7 @@ static const char store_sql_migrate[] =
 "END $f$;";
 
 static const char store_sql_listen[] =
-    "LISTEN ssehub; LISTEN ssehub_outbox;";
+    "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_trim;";
 
 static const char store_sql_fetch_all[] =
     "SELECT id, topic, event, data FROM ssehub.events"
@@ -166,7 +197,13 @@ static const char store_sql_fetch_topics[] =
     " ORDER BY id LIMIT $2::int";
 
 static const char store_sql_bounds[] =
-    "SELECT last_id, trimmed_through FROM ssehub.head";
+    "SELECT h.last_id, t.trimmed_through FROM ssehub.head h, ssehub.trim t";
+
+static const char store_sql_vacuum[] =
+    "VACUUM (SKIP_LOCKED) ssehub.events, ssehub.idempotency";
+
+static const char store_sql_trim[] =
+    "SELECT ssehub.trim_events($1::bigint, $2::bigint)";
 
 static const char store_sql_append[] =
     "SELECT ssehub.append($1::text[], $2::text[], $3::text[])";
@@ -176,8 +213,6 @@ static const char store_sql_append_once[] =
     "$1::text, $2::text, $3::text[], $4::text[], $5::text[])";
 
 static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
-
-static const char store_sql_ping[] = "SELECT 1";
 
 void
 store_init(const char *conninfo, const struct store_hooks *hooks)
@@ -259,7 +294,12 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 
 	errno = 0;
 	last = strtoull(payload, &end, 10);
-	if (errno == 0 && *end == '\0' && end != payload)
+	if (errno != 0 || *end != '\0' || end == payload)
+		return;
+
+	if (strcmp(channel, "ssehub_trim") == 0)
+		store_hooks.trimmed(last);
+	else
 		store_hooks.appended(last);
 }
 
@@ -363,12 +403,22 @@ store_drain_outbox(store_id_cb cb, void *arg)
 	    cb, arg, store_id_done));
 }
 
+/* One retention batch; cb gets the number of events removed. */
 int
-store_ping(store_id_cb cb, void *arg)
+store_trim(uint64_t keep, uint64_t seconds, store_id_cb cb, void *arg)
 {
-	return (store_call(store_writer, store_sql_ping, 0, NULL,
+	char		k[24], sec[24];
+	const char	*v[2];
+
+	(void)snprintf(k, sizeof(k), "%" PRIu64, keep);
+	(void)snprintf(sec, sizeof(sec), "%" PRIu64, seconds);
+	v[0] = k;
+	v[1] = sec;
+
+	return (store_call(store_writer, store_sql_trim, 2, v,
 	    cb, arg, store_id_done));
 }
+
 
 static int
 store_call(struct db *db, const char *sql, int n, const char *const *v,
@@ -390,6 +440,25 @@ store_call(struct db *db, const char *sql, int n, const char *const *v,
 	}
 
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * Lets the space of trimmed rows be reused, so the table stays bounded;
+ * autovacuum alone may wait a minute or more. Not in a transaction: the
+ * simple protocol, one statement.
+ */
+int
+store_vacuum(void)
+{
+	return (db_query(store_writer, store_sql_vacuum, 0, NULL, NULL,
+	    store_vacuum_done, NULL));
+}
+
+static void
+store_vacuum_done(PGresult *res, void *arg)
+{
+	(void)res;
+	(void)arg;
 }
 
 static void

@@ -28,6 +28,8 @@ struct store_hooks {
 	void	(*appended)(uint64_t last);
 	/* An application committed events into the outbox. */
 	void	(*outbox)(void);
+	/* Retention removed every event up to and including this id. */
+	void	(*trimmed)(uint64_t);
 };
 
 /* rows is NULL when the query failed; it is valid only during the call. */
@@ -64,6 +66,7 @@ int	store_append_once(const char *key, const char *hash,
 	    const char *topics, const char *events, const char *data,
 	    store_once_cb, void *);
 int	store_drain_outbox(store_id_cb, void *);
-int	store_ping(store_id_cb, void *);
+int	store_trim(uint64_t keep, uint64_t seconds, store_id_cb, void *);
+int	store_vacuum(void);
 
 #endif

@@ -70,7 +70,7 @@ test('a cursor older than what is kept: reset with the oldest kept id', async ()
   await publishN('filler', 100); // push them out of the in-memory window
   // Trim as retention would: delete a prefix and record how far it went.
   psql(`BEGIN; DELETE FROM ssehub.events WHERE id <= ${ids[1]};
-        UPDATE ssehub.head SET trimmed_through = ${ids[1]}; COMMIT;`);
+        UPDATE ssehub.trim SET trimmed_through = ${ids[1]}; COMMIT;`);
   try {
     const s = new Stream(HTTP, { path: '/stream?topic=trim', headers: { 'Last-Event-ID': String(ids[0] - 1) } });
     await s.until((x) => x.events.length === 3, 3000, 'reset then two');
@@ -85,7 +85,7 @@ test('a cursor older than what is kept: reset with the oldest kept id', async ()
     assert.deepEqual(ok.events.map((e) => e.event), ['message', 'message']);
     ok.close();
   } finally {
-    psql('UPDATE ssehub.head SET trimmed_through = 0');
+    psql('UPDATE ssehub.trim SET trimmed_through = 0');
   }
 });
 

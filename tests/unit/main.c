@@ -17,10 +17,13 @@ main(void)
 
 	sr = srunner_create(auth_suite());
 	srunner_add_suite(sr, cursor_suite());
+	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());
 	srunner_add_suite(sr, queue_policy_suite());
+	srunner_add_suite(sr, settings_suite());
 	srunner_add_suite(sr, sse_frame_suite());
+	srunner_add_suite(sr, stats_suite());
 	srunner_add_suite(sr, utf8_suite());
 
 	/* CK_VERBOSITY=verbose in the environment lists every test. */
