@@ -20,6 +20,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -96,6 +97,7 @@ static void		hub_sub_kick(struct hub_sub *);
 static void		hub_sub_free(struct hub_sub *);
 static void		hub_reap(void);
 static u_int64_t	hub_now_us(void);
+static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
 static void		hub_heartbeat(void *, u_int64_t);
 static char		*hub_topics_literal(const struct hub_request *);
@@ -189,7 +191,7 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	hub_sub_link(sub, r);
 	hub_stats->subscribers++;
 
-	len = sse_retry_encode(buf, sizeof(buf), settings.retry_ms);
+	len = sse_retry_encode(buf, sizeof(buf), hub_retry_ms());
 	net_send_queue(c, buf, len);
 
 	hub_reap();
@@ -239,6 +241,36 @@ hub_publish(const struct store_event *ev)
 	}
 
 	stats_fanout(hub_stats, hub_now_us() - start);
+}
+
+/*
+ * Each stream gets its own retry, spread from half to one and a half
+ * times SSEHUB_RETRY_MS, so after a restart or crash thousands of
+ * clients do not all come back in the same millisecond.
+ */
+static u_int32_t
+hub_retry_ms(void)
+{
+	return (settings.retry_ms / 2 + arc4random_uniform(settings.retry_ms));
+}
+
+/*
+ * The worker is stopping (SIGTERM): tell every stream when to come back,
+ * spread out, and write what is queued. Kore closes the sockets next and
+ * clients resume with Last-Event-ID.
+ */
+void
+hub_shutdown(void)
+{
+	struct hub_sub		*sub;
+	char			buf[32];
+	size_t			len;
+
+	TAILQ_FOREACH(sub, &hub_subs, list) {
+		len = sse_retry_encode(buf, sizeof(buf), hub_retry_ms());
+		net_send_queue(sub->c, buf, len);
+		(void)net_send_flush(sub->c);
+	}
 }
 
 static u_int64_t

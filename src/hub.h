@@ -27,6 +27,7 @@ struct hub_request {
 
 void		hub_init(void);
 int		hub_subscribe(struct connection *, const struct hub_request *);
+void		hub_shutdown(void);
 
 /* bus.c: the log is readable and its head is known. */
 void		hub_start(uint64_t head);

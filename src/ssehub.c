@@ -21,6 +21,7 @@
 
 void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
+void	kore_worker_teardown(void);
 int	ssehub_onload(int);
 
 /*
@@ -66,6 +67,12 @@ kore_worker_configure(void)
 	bus_init();
 	ticker_init();
 	retention_init();
+}
+
+void
+kore_worker_teardown(void)
+{
+	hub_shutdown();
 }
 
 /*

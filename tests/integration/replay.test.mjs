@@ -60,7 +60,7 @@ test('malformed cursors get an explicit reset, then what is kept', async () => {
     const s = new Stream(HTTP, { path: `/stream?topic=none-such&last_event_id=${encodeURIComponent(bad)}` });
     await s.until((x) => x.events.length >= 1, 3000, `reset for ${bad}`);
     assert.equal(s.events[0].event, 'reset', bad);
-    assert.equal(s.events[0].data, '1');
+    assert.equal(s.events[0].data, String(Number(psql('SELECT trimmed_through FROM ssehub.trim')) + 1));
     s.close();
   }
 });
@@ -144,5 +144,21 @@ async function restartResumes(stopHow) {
 }
 
 test('after SIGTERM the client resumes with Last-Event-ID: nothing lost', () => restartResumes(stopServer));
+
+test('SIGTERM ends every stream with a spread-out retry', async () => {
+  const streams = Array.from({ length: 20 }, () => new Stream(HTTP, { path: '/stream?topic=bye' }));
+  for (const s of streams) await s.until((x) => x.retry !== null, 3000, 'open');
+  stopServer('replay');
+  const retries = [];
+  for (const s of streams) {
+    await s.until((x) => x.closed, 5000, 'closed');
+    const all = [...s.raw.matchAll(/^retry: (\d+)$/gm)].map((m) => Number(m[1]));
+    assert.equal(all.length, 2, 'a retry at the start and one at shutdown');
+    retries.push(all[1]);
+  }
+  startServer('replay', HTTP, HTTPS, ENV);
+  for (const r of retries) assert.ok(r >= 1000 && r < 3000, `retry ${r}`);
+  assert.ok(new Set(retries).size >= 15, `retries spread: ${retries}`);
+});
 
 test('after SIGKILL the client resumes with Last-Event-ID: nothing lost', () => restartResumes(killServer));
