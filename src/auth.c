@@ -12,24 +12,35 @@
 #define AUTH_SCHEME		"Bearer"
 #define AUTH_SCHEME_LEN		(sizeof(AUTH_SCHEME) - 1)
 
-static int	auth_equal(const char *, const char *);
-
 int
 auth_bearer_ok(const char *header, const char *token)
 {
 	const char	*t;
 
-	if (header == NULL || token == NULL || token[0] == '\0')
+	if (token == NULL || token[0] == '\0')
 		return (0);
+	if ((t = auth_bearer_token(header)) == NULL)
+		return (0);
+
+	return (auth_equal(t, token));
+}
+
+const char *
+auth_bearer_token(const char *header)
+{
+	const char	*t;
+
+	if (header == NULL)
+		return (NULL);
 
 	if (strncasecmp(header, AUTH_SCHEME, AUTH_SCHEME_LEN) != 0 ||
 	    header[AUTH_SCHEME_LEN] != ' ')
-		return (0);
+		return (NULL);
 
 	for (t = header + AUTH_SCHEME_LEN; *t == ' '; t++)
 		;
 
-	return (auth_equal(t, token));
+	return (t);
 }
 
 /*
@@ -38,7 +49,7 @@ auth_bearer_ok(const char *header, const char *token)
  * shorter string contributes its terminating NUL, which is always
  * readable.
  */
-static int
+int
 auth_equal(const char *a, const char *b)
 {
 	size_t		alen, blen, max, i;

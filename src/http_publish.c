@@ -18,8 +18,10 @@
 
 #include <openssl/sha.h>
 
+#include "acl.h"
 #include "auth.h"
 #include "commit.h"
+#include "http_cors.h"
 #include "http_reply.h"
 #include "publish_body.h"
 #include "settings.h"
@@ -33,6 +35,10 @@ int	http_publish(struct http_request *);
 struct publish_state {
 	struct commit_job	*job;
 };
+
+static const struct acl_rule	*publish_auth(struct http_request *);
+static int	publish_topics_ok(struct http_request *,
+		    const struct acl_rule *, const struct publish_body *);
 
 static int	publish_check(struct http_request *);
 static int	publish_read(struct http_request *, struct kore_buf *);
@@ -73,11 +79,14 @@ publish_start(struct http_request *req)
 {
 	struct publish_state	*st;
 	struct commit_job	*job;
+	const struct acl_rule	*rule;
 	struct kore_buf		body;
 	char			err[128];
 	int			ok;
 
-	if (!publish_check(req))
+	if (http_cors(req, "POST"))
+		return (KORE_RESULT_OK);
+	if (!publish_check(req) || (rule = publish_auth(req)) == NULL)
 		return (KORE_RESULT_OK);
 
 	kore_buf_init(&body, 1024);
@@ -98,6 +107,11 @@ publish_start(struct http_request *req)
 	if (!ok) {
 		publish_job_free(job);
 		return (http_reply_error(req, 400, err));
+	}
+
+	if (!publish_topics_ok(req, rule, &job->body)) {
+		publish_job_free(job);
+		return (KORE_RESULT_OK);
 	}
 
 	if (!store_append_ready()) {
@@ -125,15 +139,6 @@ publish_check(struct http_request *req)
 	if (req->method != HTTP_METHOD_POST) {
 		http_response_header(req, "allow", "POST");
 		http_reply_error(req, 405, "use POST");
-		return (KORE_RESULT_ERROR);
-	}
-
-	if (!http_request_header(req, "authorization", &hdr))
-		hdr = NULL;
-	if (!auth_bearer_ok(hdr, settings.token)) {
-		http_response_header(req, "www-authenticate",
-		    "Bearer realm=\"ssehub\"");
-		http_reply_error(req, 401, "missing or wrong bearer token");
 		return (KORE_RESULT_ERROR);
 	}
 
@@ -180,6 +185,42 @@ publish_key(struct http_request *req, struct commit_job *job,
 		(void)snprintf(job->hash + i * 2, 3, "%02x", md[i]);
 	job->key = kore_strdup(key);
 
+	return (KORE_RESULT_OK);
+}
+
+/* The token's rule: SSEHUB_TOKEN (everything) or a publish rule. */
+static const struct acl_rule *
+publish_auth(struct http_request *req)
+{
+	const struct acl_rule	*rule;
+	const char		*hdr;
+
+	if (!http_request_header(req, "authorization", &hdr))
+		hdr = NULL;
+	rule = acl_find(&acl, ACL_PUBLISH, auth_bearer_token(hdr));
+	if (rule == NULL) {
+		http_response_header(req, "www-authenticate",
+		    "Bearer realm=\"ssehub\"");
+		http_reply_error(req, 401, "missing or wrong bearer token");
+	}
+	return (rule);
+}
+
+static int
+publish_topics_ok(struct http_request *req, const struct acl_rule *rule,
+    const struct publish_body *body)
+{
+	char		msg[128];
+	size_t		i;
+
+	for (i = 0; i < body->count; i++) {
+		if (acl_allows(rule, body->events[i].topic))
+			continue;
+		(void)snprintf(msg, sizeof(msg), "token may not publish to "
+		    "topic %s", body->events[i].topic);
+		http_reply_error(req, 403, msg);
+		return (KORE_RESULT_ERROR);
+	}
 	return (KORE_RESULT_OK);
 }
 

@@ -14,9 +14,13 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "acl.h"
+#include "auth.h"
 #include "cursor.h"
+#include "http_cors.h"
 #include "http_reply.h"
 #include "hub.h"
 #include "publish_body.h"
@@ -31,12 +35,15 @@ struct stream_args {
 	char			names[HUB_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
 	char			cursor[QUERY_VALUE_MAX + 1];
 	int			has_cursor;
+	char			token[QUERY_VALUE_MAX + 1];
 	const char		*error;
 };
 
 static int	stream_parse(struct http_request *, struct stream_args *);
 static int	stream_topic(const char *, size_t, void *);
 static int	stream_cursor(const char *, size_t, void *);
+static int	stream_token(const char *, size_t, void *);
+static int	stream_authorize(struct http_request *, struct stream_args *);
 static void	stream_open(struct http_request *);
 
 int
@@ -45,6 +52,9 @@ http_stream(struct http_request *req)
 	struct stream_args	a;
 	const char		*hdr;
 
+	if (http_cors(req, "GET"))
+		return (KORE_RESULT_OK);
+
 	if (req->method != HTTP_METHOD_GET) {
 		http_response_header(req, "allow", "GET");
 		return (http_reply_error(req, 405, "use GET"));
@@ -52,6 +62,8 @@ http_stream(struct http_request *req)
 
 	if (!stream_parse(req, &a))
 		return (http_reply_error(req, 400, a.error));
+	if (!stream_authorize(req, &a))
+		return (KORE_RESULT_OK);
 
 	if (!http_request_header(req, "last-event-id", &hdr))
 		hdr = NULL;
@@ -80,8 +92,47 @@ stream_parse(struct http_request *req, struct stream_args *a)
 	}
 
 	if (!query_foreach(req->query_string, "last_event_id",
-	    stream_cursor, a)) {
+	    stream_cursor, a) ||
+	    !query_foreach(req->query_string, "access_token",
+	    stream_token, a)) {
 		a->error = "malformed query string";
+		return (KORE_RESULT_ERROR);
+	}
+
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * The token comes from Authorization or, for EventSource (which cannot
+ * set headers), the access_token query argument. Named private topics
+ * must all be readable; a stream of every topic silently skips the
+ * private ones it may not read (hub.c checks each event, replayed or
+ * live).
+ */
+static int
+stream_authorize(struct http_request *req, struct stream_args *a)
+{
+	const char	*hdr, *token;
+	char		msg[128];
+	int		i;
+
+	if (!http_request_header(req, "authorization", &hdr))
+		hdr = NULL;
+	if ((token = auth_bearer_token(hdr)) == NULL && a->token[0] != '\0')
+		token = a->token;
+
+	a->hr.rule = acl_find(&acl, ACL_SUBSCRIBE, token);
+	if (token != NULL && a->hr.rule == NULL) {
+		http_reply_error(req, 401, "unknown access token");
+		return (KORE_RESULT_ERROR);
+	}
+
+	for (i = 0; i < a->hr.ntopics; i++) {
+		if (acl_can_read(&acl, a->hr.rule, a->hr.topics[i]))
+			continue;
+		(void)snprintf(msg, sizeof(msg), "topic %s is private",
+		    a->hr.topics[i]);
+		http_reply_error(req, 403, msg);
 		return (KORE_RESULT_ERROR);
 	}
 
@@ -114,6 +165,15 @@ stream_topic(const char *v, size_t len, void *arg)
 	a->hr.topics[i] = a->names[i];
 	a->hr.ntopics++;
 
+	return (RESULT_OK);
+}
+
+static int
+stream_token(const char *v, size_t len, void *arg)
+{
+	struct stream_args	*a = arg;
+
+	memcpy(a->token, v, len + 1);
 	return (RESULT_OK);
 }
 

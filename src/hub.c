@@ -24,6 +24,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "acl.h"
 #include "cursor.h"
 #include "hub.h"
 #include "pg_array.h"
@@ -74,6 +75,7 @@ struct hub_sub {
 	u_int8_t		checked;	/* cursor checked for reset */
 	int			cursor_kind;
 	char			*topics_lit;	/* text[] literal, or NULL */
+	const struct acl_rule	*rule;		/* for private topics */
 	int			ntopics;
 	struct hub_link		links[];
 };
@@ -183,6 +185,7 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	sub->cursor_kind = r->cursor_kind;
 	sub->cursor = r->cursor;
 	sub->topics_lit = hub_topics_literal(r);
+	sub->rule = r->rule;
 
 	c->hdlr_extra = sub;
 	c->disconnect = hub_disconnect;
@@ -236,7 +239,8 @@ hub_publish(const struct store_event *ev)
 
 	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, list);
-		if (l->sub->state == HUB_SUB_LIVE)
+		if (l->sub->state == HUB_SUB_LIVE &&
+		    (acl.nprivate == 0 || hub_sub_wants(l->sub, f->topic)))
 			hub_sub_send(l->sub, f);
 	}
 
@@ -481,13 +485,15 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 	n = store_rows_count(rows);
 	for (i = 0; i < n && sub->c != NULL; i++) {
 		store_rows_get(rows, i, &ev);
+		sub->cursor = ev.id;
+		if (!hub_sub_wants(sub, ev.topic))
+			continue;
 		if ((f = hub_frame_alloc(ev.id, ev.topic, ev.event, ev.data,
 		    ev.data_len)) == NULL)
 			continue;
 		hub_stats->replayed++;
 		hub_sub_send(sub, f);
 		hub_frame_unref(f);
-		sub->cursor = ev.id;
 	}
 
 	if (sub->c == NULL)
@@ -550,8 +556,9 @@ hub_sub_wants(struct hub_sub *sub, const char *topic)
 {
 	int		i;
 
+	/* Named topics were authorised when the stream was opened. */
 	if (sub->ntopics == 0)
-		return (1);
+		return (acl_can_read(&acl, sub->rule, topic));
 	for (i = 0; i < sub->ntopics; i++) {
 		if (strcmp(sub->links[i].topic->name, topic) == 0)
 			return (1);

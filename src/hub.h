@@ -17,12 +17,14 @@
 #define HUB_TOPICS_MAX		16
 
 struct connection;
+struct acl_rule;
 
 struct hub_request {
 	int		ntopics;		/* 0: every topic */
 	const char	*topics[HUB_TOPICS_MAX];
 	int		cursor_kind;		/* CURSOR_* */
 	uint64_t	cursor;
+	const struct acl_rule *rule;		/* may read private topics */
 };
 
 void		hub_init(void);

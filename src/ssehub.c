@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "acl.h"
 #include "bus.h"
 #include "hub.h"
 #include "retention.h"
@@ -50,6 +51,9 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("configuration: %s", err);
 	if (!stats_init())
 		fatalx("cannot map shared statistics");
+	if (!acl_load(&acl, getenv("SSEHUB_ACL"), settings.token, err,
+	    sizeof(err)))
+		fatalx("access rules: %s", err);
 	if (!tls_load_keys())
 		fatalx("cannot load TLS keys");
 

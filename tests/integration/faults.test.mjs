@@ -80,7 +80,8 @@ test('a subscriber that stops reading is cut off; others and the publisher are n
 
 test('database outage: 503 with Retry-After, streams stay open, all resumes by itself', async () => {
   const pg = path.join(ROOT, 'tests/lib/pg.sh');
-  const varDir = path.join(ROOT, 'var/itest');
+  const varDir = process.env.ITEST_VAR || path.join(ROOT, 'var/itest');
+  const port = process.env.ITEST_PG_PORT || '18432';
   const s = new Stream(HTTP, { path: '/stream?topic=outage' });
   await s.until((x) => x.retry !== null, 3000, 'open');
   const first = await publish(HTTP, { topic: 'outage', data: 'before' });
@@ -100,7 +101,7 @@ test('database outage: 503 with Retry-After, streams stay open, all resumes by i
     assert.equal(s.closed, false, 'stream still open');
     assert.ok(s.comments > beats, 'heartbeats continue during the outage');
   } finally {
-    execFileSync(pg, ['start', varDir, '18432']);
+    execFileSync(pg, ['start', varDir, port]);
   }
 
   // Reconnects back off up to 3 s.

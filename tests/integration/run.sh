@@ -4,12 +4,13 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
-var=$root/var/itest
-port=18432
+# Another checkout's run (or CI) may hold the defaults: both can be moved.
+var=${ITEST_VAR:-$root/var/itest}
+port=${ITEST_PG_PORT:-18432}
 
 "$root/tests/lib/pg.sh" start "$var" "$port"
 export SSEHUB_DB="$($root/tests/lib/pg.sh url "$var" "$port")"
-export SSEHUB_TEST_VAR=$var/servers
+export SSEHUB_TEST_VAR=$var/servers ITEST_VAR=$var ITEST_PG_PORT=$port
 cleanup() {
 	for p in "$SSEHUB_TEST_VAR"/*/pid; do
 		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
