@@ -38,6 +38,7 @@
 #define HUB_SUB_LIVE		2
 
 #define HUB_PAGE		500
+#define HUB_TIDY_MS		250
 
 struct hub_frame {
 	u_int32_t		refs;
@@ -65,6 +66,7 @@ struct hub_topic {
 
 struct hub_sub {
 	TAILQ_ENTRY(hub_sub)	list;
+	TAILQ_ENTRY(hub_sub)	fresh_list;
 	struct connection	*c;
 	u_int64_t		cursor;		/* last id sent or passed */
 	u_int64_t		query_head;	/* head when the page was asked */
@@ -73,6 +75,7 @@ struct hub_sub {
 	u_int8_t		querying;	/* a store call holds us */
 	u_int8_t		gone;		/* closed while querying */
 	u_int8_t		checked;	/* cursor checked for reset */
+	u_int8_t		fresh;		/* on hub_fresh, not tidied */
 	int			cursor_kind;
 	char			*topics_lit;	/* text[] literal, or NULL */
 	const struct acl_rule	*rule;		/* for private topics */
@@ -98,6 +101,7 @@ static void		hub_sub_page(const struct store_rows *, void *);
 static void		hub_sub_kick(struct hub_sub *);
 static void		hub_sub_free(struct hub_sub *);
 static void		hub_reap(void);
+static void		hub_tidy(void *, u_int64_t);
 static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
@@ -106,6 +110,7 @@ static char		*hub_topics_literal(const struct hub_request *);
 
 static TAILQ_HEAD(, hub_sub)	hub_subs;
 static TAILQ_HEAD(, hub_sub)	hub_dead;
+static TAILQ_HEAD(, hub_sub)	hub_fresh;
 static TAILQ_HEAD(, hub_topic)	hub_topics;
 static struct hub_links		hub_wildcard;
 
@@ -126,6 +131,7 @@ hub_init(void)
 
 	TAILQ_INIT(&hub_subs);
 	TAILQ_INIT(&hub_dead);
+	TAILQ_INIT(&hub_fresh);
 	TAILQ_INIT(&hub_topics);
 	TAILQ_INIT(&hub_wildcard);
 
@@ -139,6 +145,7 @@ hub_init(void)
 	hub_beat->refs = 1;
 
 	kore_timer_add(hub_heartbeat, settings.heartbeat_ms, NULL, 0);
+	kore_timer_add(hub_tidy, HUB_TIDY_MS, NULL, 0);
 }
 
 void
@@ -191,6 +198,8 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	c->disconnect = hub_disconnect;
 
 	TAILQ_INSERT_TAIL(&hub_subs, sub, list);
+	TAILQ_INSERT_TAIL(&hub_fresh, sub, fresh_list);
+	sub->fresh = 1;
 	hub_sub_link(sub, r);
 	hub_stats->subscribers++;
 
@@ -670,6 +679,8 @@ hub_disconnect(struct connection *c)
 
 	c->hdlr_extra = NULL;
 	TAILQ_REMOVE(&hub_subs, sub, list);
+	if (sub->fresh)
+		TAILQ_REMOVE(&hub_fresh, sub, fresh_list);
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;
 	hub_stats->queued_bytes -= sub->queued;
@@ -694,6 +705,34 @@ hub_reap(void)
 	while ((sub = TAILQ_FIRST(&hub_dead)) != NULL) {
 		TAILQ_REMOVE(&hub_dead, sub, list);
 		hub_sub_free(sub);
+	}
+}
+
+/*
+ * A stream never reads another request, yet Kore keeps each connection's
+ * header buffer (http_header_max bytes) for one: the largest part of a
+ * subscriber's memory. Freed here, once the request that parsed into it
+ * is gone (Kore frees it after the handler returns); with no buffer Kore
+ * reads nothing more, and a peer's close still arrives as RDHUP.
+ */
+static void
+hub_tidy(void *arg, u_int64_t now)
+{
+	struct hub_sub		*sub;
+	struct netbuf		*rnb;
+
+	(void)arg;
+	(void)now;
+
+	while ((sub = TAILQ_FIRST(&hub_fresh)) != NULL) {
+		TAILQ_REMOVE(&hub_fresh, sub, fresh_list);
+		sub->fresh = 0;
+		if ((rnb = sub->c->rnb) == NULL || !TAILQ_EMPTY(
+		    &sub->c->http_requests))
+			continue;
+		kore_free(rnb->buf);
+		rnb->buf = NULL;
+		rnb->b_len = rnb->m_len = rnb->s_off = 0;
 	}
 }
 

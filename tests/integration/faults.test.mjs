@@ -117,3 +117,19 @@ test('database outage: 503 with Retry-After, streams stay open, all resumes by i
   assert.equal((await request(HTTP, { path: '/healthz' })).status, 200);
   s.close();
 });
+
+test('a client that closes is noticed at once, also after its buffer was freed', async () => {
+  const count = async () => metric(await metrics(), 'ssehub_subscribers').reduce((a, b) => a + b, 0);
+  const base = await count();
+  const streams = Array.from({ length: 10 }, () => new Stream(HTTP, { path: '/stream?topic=bye' }));
+  for (const s of streams) await s.until((x) => x.retry !== null, 3000, 'open');
+  await sleep(600); // past the 250 ms tidy that frees the header buffer
+  assert.equal(await count(), base + 10);
+  for (const s of streams) s.close();
+  let n = base + 10;
+  for (let i = 0; i < 20 && n !== base; i++) {
+    await sleep(50);
+    n = await count();
+  }
+  assert.equal(n, base, 'every closed stream was removed');
+});
