@@ -51,12 +51,17 @@ acl_load(struct acl *a, const char *path, const char *admin, char *err,
 	ok = RESULT_OK;
 	for (n = 1; ok && fgets(line, sizeof(line), fp) != NULL; n++) {
 		if (strchr(line, '\n') == NULL && !feof(fp)) {
-			(void)snprintf(err, errlen, "%s:%d: line too long",
-			    path, n);
+			(void)snprintf(err, errlen, "line too long");
 			ok = RESULT_ERROR;
 		} else if (!acl_line(a, line, err, errlen)) {
 			ok = RESULT_ERROR;
 		}
+	}
+	if (ok && ferror(fp)) {
+		(void)fclose(fp);
+		(void)snprintf(err, errlen, "SSEHUB_ACL: cannot read %s",
+		    path);
+		return (RESULT_ERROR);
 	}
 	(void)fclose(fp);
 
@@ -74,13 +79,15 @@ static int
 acl_line(struct acl *a, char *line, char *err, size_t errlen)
 {
 	char		*w[ACL_PATTERNS_MAX + 2];
-	size_t		n;
+	size_t		n, rule;
 
 	if ((n = acl_split(line, w, ACL_PATTERNS_MAX + 2)) == 0 ||
 	    w[0][0] == '#')
 		return (RESULT_OK);
 
-	if (n > ACL_PATTERNS_MAX + 1) {
+	/* publish and subscribe have a token before their patterns. */
+	rule = strcmp(w[0], "publish") == 0 || strcmp(w[0], "subscribe") == 0;
+	if (n > ACL_PATTERNS_MAX + 1 + rule) {
 		(void)snprintf(err, errlen, "at most %d patterns a line",
 		    ACL_PATTERNS_MAX);
 		return (RESULT_ERROR);
@@ -91,6 +98,11 @@ acl_line(struct acl *a, char *line, char *err, size_t errlen)
 	if (strcmp(w[0], "subscribe") == 0) {
 		return (acl_add_rule(a, ACL_SUBSCRIBE, w + 1, n - 1, err,
 		    errlen));
+	}
+	if (n < 2 && (strcmp(w[0], "private") == 0 ||
+	    strcmp(w[0], "origin") == 0)) {
+		(void)snprintf(err, errlen, "%s needs a value", w[0]);
+		return (RESULT_ERROR);
 	}
 	if (strcmp(w[0], "private") == 0)
 		return (acl_add_private(a, w + 1, n - 1, err, errlen));

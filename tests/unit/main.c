@@ -15,7 +15,8 @@ main(void)
 	SRunner		*sr;
 	int		 failed;
 
-	sr = srunner_create(auth_suite());
+	sr = srunner_create(acl_suite());
+	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());

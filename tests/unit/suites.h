@@ -6,6 +6,7 @@
 
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
+Suite	*acl_suite(void);
 Suite	*auth_suite(void);
 Suite	*cursor_suite(void);
 Suite	*pg_array_suite(void);
