@@ -16,8 +16,8 @@ DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 
 export SSEHUB_VAR := $(VAR)
 
-.PHONY: all deps cert db db-stop build run test unit valgrind fuzz \
-	fuzz-smoke integration browser bench clean distclean
+.PHONY: all deps cert db db-stop build run run-h2 test unit valgrind fuzz \
+	fuzz-smoke integration browser h2 prod-test bench clean distclean
 
 all: build
 
@@ -50,11 +50,24 @@ $(APP):
 	mkdir -p $(APP)
 	for d in src assets conf cert; do ln -sfn $(ROOT)/$$d $(APP)/$$d; done
 
+# kodev rebuilds only .c files whose mtime changed: after a header or
+# build.conf edit, start clean (stale objects crashed a worker once).
 build: $(APP) cert
+	@if [ -f $(APP)/ssehub.so ] && [ -n "$$(find src conf/build.conf \
+	    -newer $(APP)/ssehub.so \( -name '*.h' -o -name build.conf \))" ]; \
+	    then cd $(APP) && kodev clean; fi
 	cd $(APP) && kodev build
 
 run: deps cert db build
 	cd $(APP) && exec kodev run
+
+# make run plus the TLS + HTTP/2 front (nginx, conf/nginx-h2.conf) on
+# https://127.0.0.1:9443/; Ctrl-C stops both.
+run-h2: deps cert db build
+	tests/h2/front.sh start $(VAR)/h2-front 9443 8080
+	@echo "HTTP/2 front: https://127.0.0.1:9443/ -> http://127.0.0.1:8080/"
+	cd $(APP) && trap '$(ROOT)/tests/h2/front.sh stop $(VAR)/h2-front' \
+	    EXIT INT TERM && kodev run
 
 test: deps cert build
 	tests/run-all.sh
@@ -74,6 +87,12 @@ integration: build
 
 browser: build
 	tests/browser/run.sh
+
+h2: build
+	tests/h2/run.sh
+
+prod-test: cert build
+	tests/prod/run.sh
 
 bench: deps cert build
 	tests/bench/run.sh

@@ -10,6 +10,8 @@ suites=(
 	"fuzz smoke (libFuzzer):make -s -C tests/fuzz smoke"
 	"integration (PostgreSQL + ssehub):tests/integration/run.sh"
 	"browser (chromium + playwright-core):tests/browser/run.sh"
+	"http/2 front (nginx + curl + chromium):tests/h2/run.sh"
+	"production (prod flavor, chroot, seccomp, TLS):tests/prod/run.sh"
 )
 
 declare -a results

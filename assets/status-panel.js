@@ -1,0 +1,71 @@
+/*
+ * Connection state as this browser sees it, and the stream's counters.
+ * While reconnecting a one-second timer keeps "down for" honest even
+ * when no message arrives.
+ */
+import { Component, h } from './component.js';
+
+const LABEL = {
+	IDLE: 'Starting',
+	CONNECTING: 'Connecting',
+	OPEN: 'Open',
+	RECONNECTING: 'Reconnecting',
+};
+
+export class StatusPanel extends Component {
+	render() {
+		/* Only the phase is a live region: the timer would chatter. */
+		this.badge = h('span', { class: 'badge', role: 'status' });
+		this.detail = h('span', { class: 'badge-detail' });
+		this.values = {};
+		const row = (key, label) => [h('dt', null, label),
+		    this.values[key] = h('dd', { 'data-stat': key })];
+		return h('section', { class: 'panel status',
+		    'aria-labelledby': 'status-title' },
+		    h('h2', { id: 'status-title' }, 'Connection'),
+		    h('p', { class: 'state' },
+			this.badge, this.detail),
+		    h('dl', { class: 'stats' },
+			row('lastId', 'Last event id'),
+			row('heartbeats', 'Heartbeats seen'),
+			row('gaps', 'Gaps flagged'),
+			row('disorder', 'Dup / out of order'),
+			row('drops', 'Drops'),
+			row('mode', 'Stream')));
+	}
+
+	update() {
+		const s = this.state;
+		const phase = s.phase ?? 'IDLE';
+		this.el.dataset.phase = phase;
+		this.badge.textContent = LABEL[phase];
+		this.detail.textContent = this.detailText(s);
+		this.values.lastId.textContent = s.lastId ?? '—';
+		this.values.heartbeats.textContent = s.heartbeats ?? 0;
+		this.values.gaps.textContent = s.gaps ?? 0;
+		this.values.disorder.textContent = s.disorder ?? 0;
+		this.values.drops.textContent = s.drops ?? 0;
+		this.values.mode.textContent = s.mode === 'shared' ?
+		    'shared by tabs' : 'this tab only';
+		this.el.classList.toggle('alert', (s.gaps ?? 0) +
+		    (s.disorder ?? 0) > 0);
+		this.tick(phase === 'RECONNECTING');
+	}
+
+	detailText(s) {
+		if (s.phase !== 'RECONNECTING')
+			return s.phase === 'OPEN' ? 'live' : '';
+		const down = Math.round((Date.now() - s.droppedAt) / 1000);
+		const why = s.error ? ` · ${s.error}` : '';
+		return `attempt ${s.attempt} · down ${down} s${why}`;
+	}
+
+	tick(on) {
+		if (on && this.timer === undefined)
+			this.timer = setInterval(() => this.update(), 1000);
+		else if (!on && this.timer !== undefined) {
+			clearInterval(this.timer);
+			this.timer = undefined;
+		}
+	}
+}
