@@ -466,3 +466,60 @@ test('3000 connect/disconnect cycles of /stream: RSS and fds return to baseline'
   assert.deepEqual(storedIds(cursor, topic).length, 300, 'the seeded events are intact');
   await stillServing('after 6500 cycles');
 });
+
+// BUG (fails): a reconnect storm with old cursors during a publish flood
+// gets duplicates. A cursor older than the in-memory window is replayed
+// from the store (src/hub.c hub_sub_advance -> store_fetch ->
+// hub_sub_page). The page is "id > cursor LIMIT 500" with no upper bound
+// at query_head, so it can return events the worker's bus has not
+// announced yet (id > hub_head); hub_sub_page sets sub->cursor to them and
+// the subscriber turns LIVE (cursor >= hub_head). When the bus then
+// announces those events, hub_publish() sends every frame to every LIVE
+// subscriber without the "id > sub->cursor" check the file's header
+// promises (hub_sub_send only skips the cursor update, not the send): the
+// same id is written twice. The same path also hits a cursor above this
+// worker's hub_head (bounds check, then LIVE at once). Seen in
+// tests/chaos after every server restart and worker respawn (the ring
+// starts empty, so every reconnect goes through the store).
+test('reconnects with cursors older than the window, during a publish flood: no id twice', async (t) => {
+  const name = 'hostile-race';
+  const port = 18902;
+  startServer(name, port, 18903, { SSEHUB_RING: '16', SSEHUB_HEARTBEAT_MS: '1000' });
+  try {
+    const topic = 'race';
+    const base = await publish(port, Array.from({ length: 100 }, (_, i) => ({ topic, data: `r${i}` })));
+    assert.equal(base.status, 201);
+    const cursor = base.json.ids[0] - 1;
+    let flooding = true;
+    const flood = (async () => {
+      let n = 0;
+      while (flooding) {
+        const r = await publish(port, { topic, data: `f${n++}` });
+        assert.equal(r.status, 201);
+      }
+    })();
+    const problems = [];
+    let streams = 0;
+    for (let round = 0; round < 40 && problems.length === 0; round++) {
+      const ss = Array.from({ length: 5 }, () => new Stream(port, { path: `/stream?topic=${topic}&last_event_id=${cursor + Math.floor(Math.random() * 50)}` }));
+      await sleep(150);
+      for (const s of ss) {
+        streams++;
+        const ids = s.ids();
+        for (let i = 1; i < ids.length; i++) {
+          if (ids[i] <= ids[i - 1]) {
+            problems.push(`id ${ids[i]} after ${ids[i - 1]} (event ${i} of a stream)`);
+            break;
+          }
+        }
+        s.close();
+      }
+    }
+    flooding = false;
+    await flood;
+    t.diagnostic(`${streams} streams, ${problems.length} with an id twice or out of order: ${problems.slice(0, 3).join('; ')}`);
+    assert.deepEqual(problems, []);
+  } finally {
+    stopServer(name);
+  }
+});
