@@ -311,3 +311,11 @@ acl_origin_ok(const struct acl *a, const char *origin)
 	}
 	return (0);
 }
+
+size_t
+acl_index(const struct acl *a, const struct acl_rule *r)
+{
+	if (r == &a->admin)
+		return (0);
+	return ((size_t)(r - a->rules) + 1);
+}

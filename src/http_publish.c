@@ -23,6 +23,7 @@
 #include "commit.h"
 #include "http_cors.h"
 #include "http_reply.h"
+#include "quota.h"
 #include "publish_body.h"
 #include "settings.h"
 #include "store.h"
@@ -39,6 +40,8 @@ struct publish_state {
 static const struct acl_rule	*publish_auth(struct http_request *);
 static int	publish_topics_ok(struct http_request *,
 		    const struct acl_rule *, const struct publish_body *);
+static int	publish_rate_ok(struct http_request *,
+		    const struct acl_rule *, size_t);
 
 static int	publish_check(struct http_request *);
 static int	publish_read(struct http_request *, struct kore_buf *);
@@ -109,7 +112,8 @@ publish_start(struct http_request *req)
 		return (http_reply_error(req, 400, err));
 	}
 
-	if (!publish_topics_ok(req, rule, &job->body)) {
+	if (!publish_topics_ok(req, rule, &job->body) ||
+	    !publish_rate_ok(req, rule, job->body.count)) {
 		publish_job_free(job);
 		return (KORE_RESULT_OK);
 	}
@@ -222,6 +226,31 @@ publish_topics_ok(struct http_request *req, const struct acl_rule *rule,
 		return (KORE_RESULT_ERROR);
 	}
 	return (KORE_RESULT_OK);
+}
+
+/* SSEHUB_PUBLISH_RATE events per second per token, over all workers. */
+static int
+publish_rate_ok(struct http_request *req, const struct acl_rule *rule,
+    size_t n)
+{
+	char		msg[96], after[16];
+	u_int32_t	retry;
+
+	if (quota_publish(acl_index(&acl, rule), (u_int32_t)n,
+	    settings.publish_rate, kore_time_ms(), &retry))
+		return (KORE_RESULT_OK);
+
+	if (retry == 0) {
+		(void)snprintf(msg, sizeof(msg), "a batch of %zu exceeds the "
+		    "rate limit of %u events/s", n, settings.publish_rate);
+	} else {
+		(void)snprintf(msg, sizeof(msg), "rate limit of %u events/s "
+		    "exceeded", settings.publish_rate);
+		(void)snprintf(after, sizeof(after), "%u", retry);
+		http_response_header(req, "retry-after", after);
+	}
+	http_reply_error(req, 429, msg);
+	return (KORE_RESULT_ERROR);
 }
 
 /* "application/json", any case, optionally followed by parameters. */

@@ -15,6 +15,7 @@
 #include <kore/http.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "acl.h"
@@ -23,10 +24,12 @@
 #include "http_cors.h"
 #include "http_reply.h"
 #include "hub.h"
+#include "quota.h"
 #include "publish_body.h"
 #include "query.h"
 #include "result.h"
 #include "settings.h"
+#include "sse_frame.h"
 
 int	http_stream(struct http_request *);
 
@@ -45,6 +48,8 @@ static int	stream_cursor(const char *, size_t, void *);
 static int	stream_token(const char *, size_t, void *);
 static int	stream_authorize(struct http_request *, struct stream_args *);
 static void	stream_open(struct http_request *);
+static int	stream_admit(struct http_request *, struct hub_request *);
+static void	stream_refuse(struct http_request *);
 
 int
 http_stream(struct http_request *req)
@@ -71,6 +76,10 @@ http_stream(struct http_request *req)
 	    &a.hr.cursor);
 
 	stream_open(req);
+	if (!stream_admit(req, &a.hr)) {
+		stream_refuse(req);
+		return (KORE_RESULT_OK);
+	}
 	if (!hub_subscribe(req->owner, &a.hr))
 		return (KORE_RESULT_OK);
 
@@ -188,6 +197,45 @@ stream_cursor(const char *v, size_t len, void *arg)
 		a->has_cursor = 1;
 	}
 	return (RESULT_OK);
+}
+
+/* SSEHUB_STREAMS_PER_IP, counted over all workers. */
+static int
+stream_admit(struct http_request *req, struct hub_request *hr)
+{
+	struct connection	*c = req->owner;
+
+	memset(hr->addr, 0, sizeof(hr->addr));
+	if (c->family == AF_INET6)
+		memcpy(hr->addr, &c->addr.ipv6.sin6_addr, 16);
+	else if (c->family == AF_INET)
+		memcpy(hr->addr, &c->addr.ipv4.sin_addr, 4);
+
+	if (!quota_stream_enter(hr->addr, settings.streams_per_ip))
+		return (KORE_RESULT_ERROR);
+	hr->counted = settings.streams_per_ip > 0;
+	return (KORE_RESULT_OK);
+}
+
+/*
+ * Over the limit. A 429 or 503 would make a browser's EventSource give up
+ * for good, so the 200 stream ends at once with a long retry and a
+ * comment saying why; the client comes back later.
+ */
+static void
+stream_refuse(struct http_request *req)
+{
+	static const char	msg[] = ": too many streams from this address\n\n";
+	struct connection	*c = req->owner;
+	char			buf[32];
+	size_t			len;
+
+	len = sse_retry_encode(buf, sizeof(buf),
+	    settings.retry_ms * 5 + arc4random_uniform(settings.retry_ms * 5));
+	net_send_queue(c, buf, len);
+	net_send_queue(c, msg, sizeof(msg) - 1);
+	c->flags |= CONN_CLOSE_EMPTY;
+	(void)net_send_flush(c);
 }
 
 static void

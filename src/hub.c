@@ -79,6 +79,8 @@ struct hub_sub {
 	int			cursor_kind;
 	char			*topics_lit;	/* text[] literal, or NULL */
 	const struct acl_rule	*rule;		/* for private topics */
+	int			counted;	/* leave limits on close */
+	u_int8_t		addr[QUOTA_ADDR_LEN];
 	int			ntopics;
 	struct hub_link		links[];
 };
@@ -193,6 +195,8 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	sub->cursor = r->cursor;
 	sub->topics_lit = hub_topics_literal(r);
 	sub->rule = r->rule;
+	sub->counted = r->counted;
+	memcpy(sub->addr, r->addr, sizeof(sub->addr));
 
 	c->hdlr_extra = sub;
 	c->disconnect = hub_disconnect;
@@ -684,6 +688,8 @@ hub_disconnect(struct connection *c)
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;
 	hub_stats->queued_bytes -= sub->queued;
+	if (sub->counted)
+		quota_stream_leave(sub->addr);
 	sub->c = NULL;
 
 	/*

@@ -12,6 +12,7 @@
 
 #include <stdint.h>
 
+#include "quota.h"
 #include "store.h"
 
 #define HUB_TOPICS_MAX		16
@@ -25,6 +26,8 @@ struct hub_request {
 	int		cursor_kind;		/* CURSOR_* */
 	uint64_t	cursor;
 	const struct acl_rule *rule;		/* may read private topics */
+	int		counted;		/* in quota_stream_enter */
+	uint8_t		addr[QUOTA_ADDR_LEN];
 };
 
 void		hub_init(void);

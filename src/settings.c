@@ -83,6 +83,16 @@ settings_load(struct settings *s, char *err, size_t errlen)
 	    &s->retain_seconds, err, errlen))
 		return (RESULT_ERROR);
 
+	if (!settings_number("SSEHUB_STREAMS_PER_IP", 0, 0, 1000000, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->streams_per_ip = (uint32_t)v;
+
+	if (!settings_number("SSEHUB_PUBLISH_RATE", 0, 0, 10000000, &v,
+	    err, errlen))
+		return (RESULT_ERROR);
+	s->publish_rate = (uint32_t)v;
+
 	return (settings_token(s, err, errlen));
 }
 

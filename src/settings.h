@@ -23,6 +23,8 @@ struct settings {
 	size_t		ring_size;		/* events kept in memory */
 	uint64_t	retain_events;		/* 0: keep all */
 	uint64_t	retain_seconds;		/* 0: keep all */
+	uint32_t	streams_per_ip;		/* 0: no limit */
+	uint32_t	publish_rate;		/* events/s per token, 0: none */
 };
 
 extern struct settings	settings;

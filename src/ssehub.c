@@ -14,6 +14,7 @@
 #include "acl.h"
 #include "bus.h"
 #include "hub.h"
+#include "quota.h"
 #include "retention.h"
 #include "settings.h"
 #include "stats.h"
@@ -54,6 +55,8 @@ kore_parent_configure(int argc, char **argv)
 	if (!acl_load(&acl, getenv("SSEHUB_ACL"), settings.token, err,
 	    sizeof(err)))
 		fatalx("access rules: %s", err);
+	if (!quota_init(acl.nrules + 1))
+		fatalx("cannot map shared limits");
 	if (!tls_load_keys())
 		fatalx("cannot load TLS keys");
 
