@@ -205,16 +205,22 @@ stream_admit(struct http_request *req, struct hub_request *hr)
 {
 	struct connection	*c = req->owner;
 
+	const struct in6_addr	*a6 = &c->addr.ipv6.sin6_addr;
+
+	/*
+	 * IPv6 clients are counted per /64: one host commonly holds a
+	 * whole /64, so a per-address limit would not limit anything.
+	 */
 	memset(hr->addr, 0, sizeof(hr->addr));
-	if (c->family == AF_INET6)
-		memcpy(hr->addr, &c->addr.ipv6.sin6_addr, 16);
+	if (c->family == AF_INET6 && IN6_IS_ADDR_V4MAPPED(a6))
+		memcpy(hr->addr, &a6->s6_addr[12], 4);
+	else if (c->family == AF_INET6)
+		memcpy(hr->addr, a6, 8);
 	else if (c->family == AF_INET)
 		memcpy(hr->addr, &c->addr.ipv4.sin_addr, 4);
 
-	if (!quota_stream_enter(hr->addr, settings.streams_per_ip))
-		return (KORE_RESULT_ERROR);
-	hr->counted = settings.streams_per_ip > 0;
-	return (KORE_RESULT_OK);
+	return (quota_stream_enter(hr->addr, settings.streams_per_ip,
+	    &hr->counted));
 }
 
 /*

@@ -112,21 +112,25 @@ quota_find(const uint8_t *a, int create)
 }
 
 int
-quota_stream_enter(const uint8_t addr[QUOTA_ADDR_LEN], uint32_t max)
+quota_stream_enter(const uint8_t addr[QUOTA_ADDR_LEN], uint32_t max,
+    int *counted)
 {
 	struct quota_addr	*s;
 	int			ok;
 
+	*counted = 0;
 	if (max == 0)
 		return (RESULT_OK);
 
 	quota_lock();
 	ok = RESULT_OK;
 	if ((s = quota_find(addr, 1)) != NULL) {
-		if (s->count >= max)
+		if (s->count >= max) {
 			ok = RESULT_ERROR;
-		else
+		} else {
 			s->count++;
+			*counted = 1;
+		}
 	}
 	quota_unlock();
 
@@ -160,20 +164,25 @@ quota_publish(size_t token, uint32_t n, uint32_t rate, uint64_t now_ms,
 
 	quota_lock();
 	b = &quota->buckets[token];
-	if (b->last_ms == 0)
+	/* Two workers may pass in their clocks out of order: never rewind. */
+	if (b->last_ms == 0) {
 		b->level = rate;
-	else if (now_ms > b->last_ms)
+		b->last_ms = now_ms;
+	} else if (now_ms > b->last_ms) {
 		b->level += (double)(now_ms - b->last_ms) * rate / 1000.0;
+		b->last_ms = now_ms;
+	}
 	if (b->level > rate)
 		b->level = rate;
-	b->last_ms = now_ms;
 
 	if (b->level >= n) {
 		b->level -= n;
 		ok = RESULT_OK;
 	} else {
 		need = (n - b->level) / rate;
-		*retry_s = (uint32_t)need + 1;
+		*retry_s = (uint32_t)need;
+		if (*retry_s < need)
+			(*retry_s)++;
 		ok = RESULT_ERROR;
 	}
 	quota_unlock();

@@ -17,9 +17,12 @@ int	quota_init(size_t ntokens);
 
 /*
  * Counts one more stream from addr, unless max (0: no limit) are open.
- * Returns RESULT_OK when admitted (call quota_stream_leave later).
+ * Returns RESULT_OK when admitted; *counted says whether it was counted
+ * (not when max is 0 or the table is full), and only a counted stream
+ * must call quota_stream_leave later.
  */
-int	quota_stream_enter(const uint8_t addr[QUOTA_ADDR_LEN], uint32_t max);
+int	quota_stream_enter(const uint8_t addr[QUOTA_ADDR_LEN], uint32_t max,
+	    int *counted);
 void	quota_stream_leave(const uint8_t addr[QUOTA_ADDR_LEN]);
 
 /*

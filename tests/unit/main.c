@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());
 	srunner_add_suite(sr, queue_policy_suite());
+	srunner_add_suite(sr, quota_suite());
 	srunner_add_suite(sr, settings_suite());
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, stats_suite());

@@ -13,6 +13,7 @@ Suite	*pg_array_suite(void);
 Suite	*publish_body_suite(void);
 Suite	*query_suite(void);
 Suite	*queue_policy_suite(void);
+Suite	*quota_suite(void);
 Suite	*settings_suite(void);
 Suite	*sse_frame_suite(void);
 Suite	*stats_suite(void);
