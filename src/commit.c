@@ -26,7 +26,6 @@ struct commit_batch {
 };
 
 static void	commit_flush(void);
-static void	commit_flush_keyed(struct commit_batch *);
 static void	commit_once_done(const struct store_once *, void *);
 static char	*commit_literal(struct commit_batch *, int);
 static void	commit_done(int, uint64_t, void *);
@@ -71,40 +70,17 @@ commit_flush(void)
 			break;
 	}
 
-	if (TAILQ_FIRST(&b->jobs)->key != NULL) {
-		commit_flush_keyed(b);
-		return;
-	}
-
 	for (i = 0; i < 3; i++)
 		lit[i] = commit_literal(b, i);
 
-	ok = store_append(lit[0], lit[1], lit[2], commit_done, b);
-	for (i = 0; i < 3; i++)
-		kore_free(lit[i]);
-
-	if (ok) {
-		commit_inflight = 1;
-		return;
+	/* A keyed job is alone in its batch: ssehub.append_once(). */
+	job = TAILQ_FIRST(&b->jobs);
+	if (job->key != NULL) {
+		ok = store_append_once(job->key, job->hash, lit[0], lit[1],
+		    lit[2], commit_once_done, b);
+	} else {
+		ok = store_append(lit[0], lit[1], lit[2], commit_done, b);
 	}
-
-	commit_finish(b, 0, 0);
-	commit_flush();
-}
-
-/* A keyed job: alone in its batch, through ssehub.append_once(). */
-static void
-commit_flush_keyed(struct commit_batch *b)
-{
-	struct commit_job	*job = TAILQ_FIRST(&b->jobs);
-	char			*lit[3];
-	int			i, ok;
-
-	for (i = 0; i < 3; i++)
-		lit[i] = commit_literal(b, i);
-
-	ok = store_append_once(job->key, job->hash, lit[0], lit[1], lit[2],
-	    commit_once_done, b);
 	for (i = 0; i < 3; i++)
 		kore_free(lit[i]);
 

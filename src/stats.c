@@ -19,8 +19,15 @@ struct stats_out {
 
 static void	stats_printf(struct stats_out *, const char *, ...)
 		    __attribute__((format(printf, 2, 3)));
-static void	stats_counter(struct stats_out *, const char *, const char *,
-		    const char *, size_t, unsigned int);
+struct stats_series {
+	const char	*name;
+	const char	*type;
+	const char	*help;
+	size_t		off;
+};
+
+static void	stats_counter(struct stats_out *, const struct stats_series *,
+		    unsigned int);
 static void	stats_histogram(struct stats_out *, unsigned int);
 
 /* Upper bounds of the fan-out histogram, in microseconds. */
@@ -29,6 +36,30 @@ static const uint64_t	stats_bounds[STATS_FANOUT_BUCKETS] = {
 };
 
 static struct stats_worker	*stats_slots;
+
+#define STATS_FIELD(f)	offsetof(struct stats_worker, f)
+
+static const struct stats_series	stats_series[] = {
+	{ "ssehub_subscribers", "gauge", "Open event streams.",
+	    STATS_FIELD(subscribers) },
+	{ "ssehub_queued_bytes", "gauge",
+	    "Bytes waiting in subscriber send queues.",
+	    STATS_FIELD(queued_bytes) },
+	{ "ssehub_events_published_total", "counter",
+	    "Events committed through this server's /publish and ticker.",
+	    STATS_FIELD(published) },
+	{ "ssehub_frames_delivered_total", "counter",
+	    "Event frames queued to subscriber sockets.",
+	    STATS_FIELD(delivered) },
+	{ "ssehub_events_replayed_total", "counter",
+	    "Event frames sent from history after a reconnect.",
+	    STATS_FIELD(replayed) },
+	{ "ssehub_slow_disconnects_total", "counter",
+	    "Subscribers cut off for exceeding the queue cap.",
+	    STATS_FIELD(slow_disconnects) },
+	{ "ssehub_db_errors_total", "counter", "Failed database operations.",
+	    STATS_FIELD(db_errors) },
+};
 
 int
 stats_init(void)
@@ -66,32 +97,14 @@ size_t
 stats_render(char *dst, size_t len, unsigned int nworkers)
 {
 	struct stats_out	o;
+	size_t			i;
 
 	o.p = dst;
 	o.left = len;
 	o.full = 0;
 
-	stats_counter(&o, "ssehub_subscribers", "gauge",
-	    "Open event streams.",
-	    offsetof(struct stats_worker, subscribers), nworkers);
-	stats_counter(&o, "ssehub_queued_bytes", "gauge",
-	    "Bytes waiting in subscriber send queues.",
-	    offsetof(struct stats_worker, queued_bytes), nworkers);
-	stats_counter(&o, "ssehub_events_published_total", "counter",
-	    "Events committed through this server's /publish and ticker.",
-	    offsetof(struct stats_worker, published), nworkers);
-	stats_counter(&o, "ssehub_frames_delivered_total", "counter",
-	    "Event frames queued to subscriber sockets.",
-	    offsetof(struct stats_worker, delivered), nworkers);
-	stats_counter(&o, "ssehub_events_replayed_total", "counter",
-	    "Event frames sent from history after a reconnect.",
-	    offsetof(struct stats_worker, replayed), nworkers);
-	stats_counter(&o, "ssehub_slow_disconnects_total", "counter",
-	    "Subscribers cut off for exceeding the queue cap.",
-	    offsetof(struct stats_worker, slow_disconnects), nworkers);
-	stats_counter(&o, "ssehub_db_errors_total", "counter",
-	    "Failed database operations.",
-	    offsetof(struct stats_worker, db_errors), nworkers);
+	for (i = 0; i < sizeof(stats_series) / sizeof(stats_series[0]); i++)
+		stats_counter(&o, &stats_series[i], nworkers);
 	stats_histogram(&o, nworkers);
 
 	return (o.full ? 0 : len - o.left);
@@ -120,17 +133,18 @@ stats_printf(struct stats_out *o, const char *fmt, ...)
 
 /* One series per worker plus no total: Prometheus sums with sum(). */
 static void
-stats_counter(struct stats_out *o, const char *name, const char *type,
-    const char *help, size_t off, unsigned int nworkers)
+stats_counter(struct stats_out *o, const struct stats_series *s,
+    unsigned int nworkers)
 {
 	unsigned int	w;
 	uint64_t	v;
 
-	stats_printf(o, "# HELP %s %s\n# TYPE %s %s\n", name, help, name,
-	    type);
+	stats_printf(o, "# HELP %s %s\n# TYPE %s %s\n", s->name, s->help,
+	    s->name, s->type);
 	for (w = 1; w <= nworkers; w++) {
-		v = *(uint64_t *)((char *)stats_slot(w) + off);
-		stats_printf(o, "%s{worker=\"%u\"} %" PRIu64 "\n", name, w, v);
+		v = *(uint64_t *)((char *)stats_slot(w) + s->off);
+		stats_printf(o, "%s{worker=\"%u\"} %" PRIu64 "\n", s->name,
+		    w, v);
 	}
 }
 

@@ -361,11 +361,7 @@ int
 store_append(const char *topics, const char *events, const char *data,
     store_id_cb cb, void *arg)
 {
-	const char	*v[3];
-
-	v[0] = topics;
-	v[1] = events;
-	v[2] = data;
+	const char	*v[3] = { topics, events, data };
 
 	return (store_call(store_writer, store_sql_append, 3, v,
 	    cb, arg, store_id_done));
@@ -380,13 +376,7 @@ int
 store_append_once(const char *key, const char *hash, const char *topics,
     const char *events, const char *data, store_once_cb cb, void *arg)
 {
-	const char	*v[5];
-
-	v[0] = key;
-	v[1] = hash;
-	v[2] = topics;
-	v[3] = events;
-	v[4] = data;
+	const char	*v[5] = { key, hash, topics, events, data };
 
 	return (store_call(store_writer, store_sql_append_once, 5, v,
 	    cb, arg, store_once_done));
