@@ -17,7 +17,7 @@ DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 export SSEHUB_VAR := $(VAR)
 
 .PHONY: all deps cert db db-stop build run run-h2 test unit valgrind fuzz \
-	fuzz-smoke integration browser h2 prod-test bench clean distclean
+	fuzz-smoke integration browser h2 prod-test chaos bench clean distclean
 
 all: build
 
@@ -93,6 +93,9 @@ h2: build
 
 prod-test: cert build
 	tests/prod/run.sh
+
+chaos: deps cert build
+	tests/chaos/run.sh
 
 bench: deps cert build
 	tests/bench/run.sh

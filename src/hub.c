@@ -38,6 +38,11 @@
 #define HUB_SUB_LIVE		2
 
 #define HUB_PAGE		500
+
+/* hub_ring_replay() */
+#define HUB_REPLAY_DONE		1	/* caught up to the head */
+#define HUB_REPLAY_MORE		2	/* paused until the queue drains */
+#define HUB_REPLAY_MISS		3	/* cursor older than the window */
 #define HUB_TIDY_MS		250
 
 struct hub_frame {
@@ -67,6 +72,7 @@ struct hub_topic {
 struct hub_sub {
 	TAILQ_ENTRY(hub_sub)	list;
 	TAILQ_ENTRY(hub_sub)	fresh_list;
+	TAILQ_ENTRY(hub_sub)	pump_list;
 	struct connection	*c;
 	u_int64_t		cursor;		/* last id sent or passed */
 	u_int64_t		query_head;	/* head when the page was asked */
@@ -76,6 +82,8 @@ struct hub_sub {
 	u_int8_t		gone;		/* closed while querying */
 	u_int8_t		checked;	/* cursor checked for reset */
 	u_int8_t		fresh;		/* on hub_fresh, not tidied */
+	u_int8_t		draining;	/* catch-up waits for drain */
+	u_int8_t		pumped;		/* on hub_pump */
 	int			cursor_kind;
 	char			*topics_lit;	/* text[] literal, or NULL */
 	const struct acl_rule	*rule;		/* for private topics */
@@ -104,6 +112,8 @@ static void		hub_sub_kick(struct hub_sub *);
 static void		hub_sub_free(struct hub_sub *);
 static void		hub_reap(void);
 static void		hub_tidy(void *, u_int64_t);
+static void		hub_pump_run(void *, u_int64_t);
+static int		hub_sub_full(struct hub_sub *);
 static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
@@ -113,6 +123,8 @@ static char		*hub_topics_literal(const struct hub_request *);
 static TAILQ_HEAD(, hub_sub)	hub_subs;
 static TAILQ_HEAD(, hub_sub)	hub_dead;
 static TAILQ_HEAD(, hub_sub)	hub_fresh;
+static TAILQ_HEAD(, hub_sub)	hub_pump;
+static struct kore_timer	*hub_pump_timer;
 static TAILQ_HEAD(, hub_topic)	hub_topics;
 static struct hub_links		hub_wildcard;
 
@@ -134,6 +146,7 @@ hub_init(void)
 	TAILQ_INIT(&hub_subs);
 	TAILQ_INIT(&hub_dead);
 	TAILQ_INIT(&hub_fresh);
+	TAILQ_INIT(&hub_pump);
 	TAILQ_INIT(&hub_topics);
 	TAILQ_INIT(&hub_wildcard);
 
@@ -245,14 +258,15 @@ hub_publish(const struct store_event *ev)
 	if ((t = hub_topic_get(ev->topic, 0)) != NULL) {
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
 			next = TAILQ_NEXT(l, list);
-			if (l->sub->state == HUB_SUB_LIVE)
+			if (l->sub->state == HUB_SUB_LIVE &&
+			    f->id > l->sub->cursor)
 				hub_sub_send(l->sub, f);
 		}
 	}
 
 	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, list);
-		if (l->sub->state == HUB_SUB_LIVE &&
+		if (l->sub->state == HUB_SUB_LIVE && f->id > l->sub->cursor &&
 		    (acl.nprivate == 0 || hub_sub_wants(l->sub, f->topic)))
 			hub_sub_send(l->sub, f);
 	}
@@ -342,6 +356,15 @@ hub_frame_sent(struct netbuf *nb)
 	if ((sub = nb->owner->hdlr_extra) != NULL) {
 		sub->queued -= nb->b_len;
 		hub_stats->queued_bytes -= nb->b_len;
+		/* Not from here: Kore is in the middle of writing to it. */
+		if (sub->draining && !sub->pumped && !hub_sub_full(sub)) {
+			sub->pumped = 1;
+			TAILQ_INSERT_TAIL(&hub_pump, sub, pump_list);
+			if (hub_pump_timer == NULL) {
+				hub_pump_timer = kore_timer_add(hub_pump_run,
+				    0, NULL, KORE_TIMER_ONESHOT);
+			}
+		}
 	}
 
 	hub_frame_unref(f);
@@ -363,8 +386,9 @@ hub_ring_push(struct hub_frame *f)
 }
 
 /*
- * Replays (cursor, head] from the window when it covers the cursor.
- * Returns KORE_RESULT_ERROR when the cursor is older than the window.
+ * Replays (cursor, head] from the window when it covers the cursor, until
+ * the socket's queue is full (then it resumes from the cursor once the
+ * queue drains). Returns HUB_REPLAY_*.
  */
 static int
 hub_ring_replay(struct hub_sub *sub)
@@ -373,13 +397,16 @@ hub_ring_replay(struct hub_sub *sub)
 	size_t			i, n, slot;
 
 	if (sub->cursor < hub_ring_after)
-		return (KORE_RESULT_ERROR);
+		return (HUB_REPLAY_MISS);
 
 	n = settings.ring_size;
-	for (i = 0; i < n && sub->c != NULL; i++) {
+	for (i = 0; i < n; i++) {
 		slot = (hub_ring_next + i) % n;
 		if ((f = hub_ring[slot]) == NULL || f->id <= sub->cursor)
 			continue;
+		if (hub_sub_full(sub))
+			return (HUB_REPLAY_MORE);
+		sub->cursor = f->id;
 		if (hub_sub_wants(sub, f->topic)) {
 			hub_stats->replayed++;
 			hub_sub_send(sub, f);
@@ -388,7 +415,38 @@ hub_ring_replay(struct hub_sub *sub)
 
 	if (sub->cursor < hub_head)
 		sub->cursor = hub_head;
-	return (KORE_RESULT_OK);
+	return (HUB_REPLAY_DONE);
+}
+
+/*
+ * A catch-up writes at most half the queue cap ahead of the client, then
+ * waits for the socket to drain: a client far behind is paced, never cut
+ * off by its own replay. Live frames are held to the full cap.
+ */
+static int
+hub_sub_full(struct hub_sub *sub)
+{
+	if (sub->queued < settings.queue_cap / 2)
+		return (0);
+	sub->draining = 1;
+	return (1);
+}
+
+static void
+hub_pump_run(void *arg, u_int64_t now)
+{
+	struct hub_sub		*sub;
+
+	(void)arg;
+	(void)now;
+
+	hub_pump_timer = NULL;
+	while ((sub = TAILQ_FIRST(&hub_pump)) != NULL) {
+		TAILQ_REMOVE(&hub_pump, sub, pump_list);
+		sub->pumped = 0;
+		sub->draining = 0;
+		hub_sub_kick(sub);
+	}
 }
 
 /*
@@ -416,8 +474,18 @@ hub_sub_advance(struct hub_sub *sub)
 	}
 	sub->checked = 1;
 
-	if (sub->cursor >= hub_head || hub_ring_replay(sub)) {
+	if (sub->cursor >= hub_head) {
 		sub->state = HUB_SUB_LIVE;
+		return;
+	}
+	if (sub->draining || hub_sub_full(sub))
+		return;
+
+	switch (hub_ring_replay(sub)) {
+	case HUB_REPLAY_DONE:
+		sub->state = HUB_SUB_LIVE;
+		return;
+	case HUB_REPLAY_MORE:
 		return;
 	}
 
@@ -496,7 +564,7 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 	}
 
 	n = store_rows_count(rows);
-	for (i = 0; i < n && sub->c != NULL; i++) {
+	for (i = 0; i < n && !hub_sub_full(sub); i++) {
 		store_rows_get(rows, i, &ev);
 		sub->cursor = ev.id;
 		if (!hub_sub_wants(sub, ev.topic))
@@ -509,11 +577,8 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 		hub_frame_unref(f);
 	}
 
-	if (sub->c == NULL)
-		return;
-
-	/* A short page: nothing more of our topics up to query_head. */
-	if (n < HUB_PAGE && sub->cursor < sub->query_head)
+	/* A short page, all sent: nothing more up to query_head. */
+	if (i == n && n < HUB_PAGE && sub->cursor < sub->query_head)
 		sub->cursor = sub->query_head;
 
 	hub_sub_kick(sub);
@@ -541,8 +606,8 @@ hub_sub_send(struct hub_sub *sub, struct hub_frame *f)
 	if (f->id > sub->cursor)
 		sub->cursor = f->id;
 
-	if (queue_policy_decide(sub->queued, f->len, settings.queue_cap) ==
-	    QUEUE_CUTOFF) {
+	if (sub->state == HUB_SUB_LIVE && queue_policy_decide(sub->queued,
+	    f->len, settings.queue_cap) == QUEUE_CUTOFF) {
 		hub_stats->slow_disconnects++;
 		kore_log(LOG_NOTICE, "subscriber cut off: %zu bytes queued",
 		    sub->queued);
@@ -685,6 +750,8 @@ hub_disconnect(struct connection *c)
 	TAILQ_REMOVE(&hub_subs, sub, list);
 	if (sub->fresh)
 		TAILQ_REMOVE(&hub_fresh, sub, fresh_list);
+	if (sub->pumped)
+		TAILQ_REMOVE(&hub_pump, sub, pump_list);
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;
 	hub_stats->queued_bytes -= sub->queued;

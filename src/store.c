@@ -22,6 +22,9 @@
 #include "db.h"
 #include "store.h"
 
+/* Change it with every change of the schema below: that runs it again. */
+#define STORE_VERSION	"ssehub schema 1"
+
 struct store_rows {
 	PGresult	*res;
 };
@@ -32,8 +35,8 @@ struct store_call {
 };
 
 static void	store_log_ready_hook(void *);
-static void	store_append_ready_hook(void *);
 static void	store_notify_hook(const char *, const char *, void *);
+static void	store_checked(PGresult *, void *);
 static void	store_migrated(PGresult *, void *);
 static void	store_listening(PGresult *, void *);
 static void	store_rows_done(PGresult *, void *);
@@ -50,8 +53,9 @@ static struct db		*store_writer;
 static struct store_hooks	store_hooks;
 
 /*
- * Idempotent, and run by every connection before its first query: any
- * node may start first, or against an empty database. One implicit
+ * Idempotent, run by a worker's log connection when the schema's version
+ * differs from STORE_VERSION: any node may start first, or against an
+ * empty database. One implicit
  * transaction (simple query protocol), serialised by an advisory lock so
  * concurrent start-ups do not race on the catalog.
  */
@@ -182,7 +186,12 @@ static const char store_sql_migrate[] =
 "  IF t IS NULL THEN RETURN 0; END IF; "
 "  PERFORM ssehub.append(t, e, d); "
 "  RETURN cardinality(t); "
-"END $f$;";
+"END $f$;"
+"COMMENT ON TABLE ssehub.events IS '" STORE_VERSION "';";
+
+static const char store_sql_version[] =
+    "SELECT coalesce(obj_description(to_regclass('ssehub.events'),"
+    " 'pg_class'), '')";
 
 static const char store_sql_listen[] =
     "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_trim;";
@@ -227,7 +236,6 @@ store_init(const char *conninfo, const struct store_hooks *hooks)
 	store_log = db_alloc("log", conninfo, &h);
 
 	memset(&h, 0, sizeof(h));
-	h.ready = store_append_ready_hook;
 	store_writer = db_alloc("append", conninfo, &h);
 
 	db_start(store_log);
@@ -246,22 +254,30 @@ store_append_ready(void)
 	return (db_is_ready(store_writer));
 }
 
+/*
+ * The schema's version is the comment on ssehub.events. The migration
+ * runs only when it differs: its DDL takes table locks that could
+ * deadlock with other workers' appends, so it must not run on every
+ * connect.
+ */
 static void
 store_log_ready_hook(void *arg)
 {
 	(void)arg;
-	(void)db_query(store_log, store_sql_migrate, 0, NULL, NULL,
-	    store_migrated, NULL);
-	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
-	    store_listening, NULL);
+	(void)db_query(store_log, store_sql_version, 0, NULL, NULL,
+	    store_checked, NULL);
 }
 
 static void
-store_append_ready_hook(void *arg)
+store_checked(PGresult *res, void *arg)
 {
 	(void)arg;
-	(void)db_query(store_writer, store_sql_migrate, 0, NULL, NULL,
-	    store_migrated, NULL);
+	if (res == NULL || strcmp(PQgetvalue(res, 0, 0), STORE_VERSION) != 0) {
+		(void)db_query(store_log, store_sql_migrate, 0, NULL, NULL,
+		    store_migrated, NULL);
+	}
+	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
+	    store_listening, NULL);
 }
 
 static void

@@ -1,0 +1,28 @@
+#!/bin/bash
+# Chaos run (make chaos): its own PostgreSQL cluster (var/chaos, port
+# 18632) and one ssehub instance on ports 18950/18951, driven by
+# tests/chaos/chaos.mjs. Duration: first argument or CHAOS_SECONDS
+# (default 60). Exit status nonzero on any violation.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+var=$root/var/chaos
+port=18632
+export CHAOS_SECONDS=${1:-${CHAOS_SECONDS:-60}}
+export CHAOS_PG_VAR=$var CHAOS_PG_PORT=$port
+
+"$root/tests/lib/pg.sh" start "$var" "$port"
+export SSEHUB_DB="$("$root/tests/lib/pg.sh" url "$var" "$port")"
+export SSEHUB_TEST_VAR=$var/servers
+cleanup() {
+	for p in "$SSEHUB_TEST_VAR"/chaos/pid; do
+		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
+	done
+	rm -f "$SSEHUB_TEST_VAR"/chaos/pid
+	# A fault may have left the cluster stopped: leave it running.
+	"$root/tests/lib/pg.sh" start "$var" "$port" || true
+}
+trap cleanup EXIT
+
+cd "$root"
+node tests/chaos/chaos.mjs
