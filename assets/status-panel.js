@@ -5,6 +5,15 @@
  */
 import { Component, h } from './component.js';
 
+/*
+ * The protocol this page came over: the stream shares the origin, so over
+ * an HTTP/2 front it is one more stream of the same h2 connection.
+ */
+function pageProtocol() {
+	const nav = performance.getEntriesByType?.('navigation')[0];
+	return nav?.nextHopProtocol || 'unknown';
+}
+
 const LABEL = {
 	IDLE: 'Starting',
 	CONNECTING: 'Connecting',
@@ -31,7 +40,8 @@ export class StatusPanel extends Component {
 			row('gaps', 'Gaps flagged'),
 			row('disorder', 'Dup / out of order'),
 			row('drops', 'Drops'),
-			row('mode', 'Stream')));
+			row('mode', 'Stream'),
+			row('protocol', 'Protocol')));
 	}
 
 	update() {
@@ -47,6 +57,7 @@ export class StatusPanel extends Component {
 		this.values.drops.textContent = s.drops ?? 0;
 		this.values.mode.textContent = s.mode === 'shared' ?
 		    'shared by tabs' : 'this tab only';
+		this.values.protocol.textContent = pageProtocol();
 		this.el.classList.toggle('alert', (s.gaps ?? 0) +
 		    (s.disorder ?? 0) > 0);
 		this.tick(phase === 'RECONNECTING');

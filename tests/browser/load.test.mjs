@@ -22,6 +22,9 @@ for (const [name, base] of [['HTTP', HTTP], ['HTTPS', HTTPS]]) {
 		assert.match(await row.textContent(), /System update/);
 		assert.equal(await page.textContent('[data-stat="mode"]'),
 		    'shared by tabs');
+		/* Kore itself speaks HTTP/1.1 only, TLS or not. */
+		assert.equal(await page.textContent('[data-stat="protocol"]'),
+		    'http/1.1');
 		await ctx.close();
 	});
 }

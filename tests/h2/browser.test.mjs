@@ -127,6 +127,9 @@ test('the dashboard over h2: navigation and every asset report nextHopProtocol h
     assert.equal(entries.nav, 'h2');
     assert.ok(entries.res.some((r) => r.name === '/app.js'), JSON.stringify(entries.res));
     for (const r of entries.res) assert.equal(r.proto, 'h2', `${r.name} over ${r.proto}`);
+    // And the page itself says so, in its connection panel.
+    await page.waitForFunction(() => document.querySelector('[data-stat="protocol"]')?.textContent === 'h2',
+      null, { timeout: 5000 });
     assert.deepEqual(errors, []);
   } finally {
     await ctx.close();
