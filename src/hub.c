@@ -113,7 +113,9 @@ static void		hub_sub_free(struct hub_sub *);
 static void		hub_reap(void);
 static void		hub_tidy(void *, u_int64_t);
 static void		hub_pump_run(void *, u_int64_t);
-static int		hub_sub_full(struct hub_sub *);
+static void		hub_sub_pump(struct hub_sub *);
+static int		hub_sub_full(struct hub_sub *, size_t);
+static void		hub_batch_send(struct hub_sub *, struct kore_buf *);
 static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
@@ -223,8 +225,19 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	len = sse_retry_encode(buf, sizeof(buf), hub_retry_ms());
 	net_send_queue(c, buf, len);
 
+	/*
+	 * A stream from the head goes live at once. A replay runs from the
+	 * event loop, not here: Kore gives handlers 10 ms a pass
+	 * (http_request_ms) and then sleeps until the next timer, so
+	 * replays in a storm of reconnects would trickle out.
+	 */
 	hub_reap();
-	hub_sub_kick(sub);
+	if (r->cursor_kind == CURSOR_NONE)
+		hub_sub_kick(sub);
+	else if (!net_send_flush(c))
+		kore_connection_disconnect(c);
+	else
+		hub_sub_pump(sub);
 
 	return (KORE_RESULT_OK);
 }
@@ -357,14 +370,8 @@ hub_frame_sent(struct netbuf *nb)
 		sub->queued -= nb->b_len;
 		hub_stats->queued_bytes -= nb->b_len;
 		/* Not from here: Kore is in the middle of writing to it. */
-		if (sub->draining && !sub->pumped && !hub_sub_full(sub)) {
-			sub->pumped = 1;
-			TAILQ_INSERT_TAIL(&hub_pump, sub, pump_list);
-			if (hub_pump_timer == NULL) {
-				hub_pump_timer = kore_timer_add(hub_pump_run,
-				    0, NULL, KORE_TIMER_ONESHOT);
-			}
-		}
+		if (sub->draining && !hub_sub_full(sub, 0))
+			hub_sub_pump(sub);
 	}
 
 	hub_frame_unref(f);
@@ -394,28 +401,57 @@ static int
 hub_ring_replay(struct hub_sub *sub)
 {
 	struct hub_frame	*f;
+	struct kore_buf		batch;
 	size_t			i, n, slot;
+	int			ret;
 
 	if (sub->cursor < hub_ring_after)
 		return (HUB_REPLAY_MISS);
 
+	kore_buf_init(&batch, 4096);
+	ret = HUB_REPLAY_DONE;
 	n = settings.ring_size;
 	for (i = 0; i < n; i++) {
 		slot = (hub_ring_next + i) % n;
 		if ((f = hub_ring[slot]) == NULL || f->id <= sub->cursor)
 			continue;
-		if (hub_sub_full(sub))
-			return (HUB_REPLAY_MORE);
+		if (hub_sub_full(sub, batch.offset)) {
+			ret = HUB_REPLAY_MORE;
+			break;
+		}
 		sub->cursor = f->id;
 		if (hub_sub_wants(sub, f->topic)) {
 			hub_stats->replayed++;
-			hub_sub_send(sub, f);
+			kore_buf_append(&batch, f->data, f->len);
 		}
 	}
+	hub_batch_send(sub, &batch);
 
-	if (sub->cursor < hub_head)
+	if (ret == HUB_REPLAY_DONE && sub->cursor < hub_head)
 		sub->cursor = hub_head;
-	return (HUB_REPLAY_DONE);
+	return (ret);
+}
+
+/*
+ * A replay goes out as one buffer, not a write per event: a thousand
+ * clients catching up at once then cost a few writes each.
+ */
+static void
+hub_batch_send(struct hub_sub *sub, struct kore_buf *batch)
+{
+	struct hub_frame	*f;
+
+	if (batch->offset > 0) {
+		f = kore_malloc(sizeof(*f) + batch->offset);
+		f->refs = 1;
+		f->id = sub->cursor;
+		f->len = batch->offset;
+		f->topic[0] = '\0';
+		memcpy(f->data, batch->data, batch->offset);
+		hub_sub_send(sub, f);
+		hub_frame_unref(f);
+	}
+	kore_buf_cleanup(batch);
 }
 
 /*
@@ -424,12 +460,26 @@ hub_ring_replay(struct hub_sub *sub)
  * off by its own replay. Live frames are held to the full cap.
  */
 static int
-hub_sub_full(struct hub_sub *sub)
+hub_sub_full(struct hub_sub *sub, size_t pending)
 {
-	if (sub->queued < settings.queue_cap / 2)
+	if (sub->queued + pending < settings.queue_cap / 2)
 		return (0);
 	sub->draining = 1;
 	return (1);
+}
+
+/* Run sub's catch-up from the loop, soon, once. */
+static void
+hub_sub_pump(struct hub_sub *sub)
+{
+	if (sub->pumped)
+		return;
+	sub->pumped = 1;
+	TAILQ_INSERT_TAIL(&hub_pump, sub, pump_list);
+	if (hub_pump_timer == NULL) {
+		hub_pump_timer = kore_timer_add(hub_pump_run, 0, NULL,
+		    KORE_TIMER_ONESHOT);
+	}
 }
 
 static void
@@ -478,7 +528,7 @@ hub_sub_advance(struct hub_sub *sub)
 		sub->state = HUB_SUB_LIVE;
 		return;
 	}
-	if (sub->draining || hub_sub_full(sub))
+	if (sub->draining || hub_sub_full(sub, 0))
 		return;
 
 	switch (hub_ring_replay(sub)) {
@@ -550,6 +600,7 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 	struct hub_sub		*sub = arg;
 	struct hub_frame	*f;
 	struct store_event	ev;
+	struct kore_buf		batch;
 	size_t			i, n;
 
 	sub->querying = 0;
@@ -563,8 +614,9 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 		return;
 	}
 
+	kore_buf_init(&batch, 4096);
 	n = store_rows_count(rows);
-	for (i = 0; i < n && !hub_sub_full(sub); i++) {
+	for (i = 0; i < n && !hub_sub_full(sub, batch.offset); i++) {
 		store_rows_get(rows, i, &ev);
 		sub->cursor = ev.id;
 		if (!hub_sub_wants(sub, ev.topic))
@@ -573,9 +625,10 @@ hub_sub_page(const struct store_rows *rows, void *arg)
 		    ev.data_len)) == NULL)
 			continue;
 		hub_stats->replayed++;
-		hub_sub_send(sub, f);
+		kore_buf_append(&batch, f->data, f->len);
 		hub_frame_unref(f);
 	}
+	hub_batch_send(sub, &batch);
 
 	/* A short page, all sent: nothing more up to query_head. */
 	if (i == n && n < HUB_PAGE && sub->cursor < sub->query_head)

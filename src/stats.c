@@ -49,7 +49,7 @@ static const struct stats_series	stats_series[] = {
 	    "Events committed through this server's /publish and ticker.",
 	    STATS_FIELD(published) },
 	{ "ssehub_frames_delivered_total", "counter",
-	    "Event frames queued to subscriber sockets.",
+	    "Live frames and replay batches queued to subscriber sockets.",
 	    STATS_FIELD(delivered) },
 	{ "ssehub_events_replayed_total", "counter",
 	    "Event frames sent from history after a reconnect.",

@@ -29,7 +29,7 @@ static const struct {
 	{ "ssehub_events_published_total", "counter",
 	    "Events committed through this server's /publish and ticker." },
 	{ "ssehub_frames_delivered_total", "counter",
-	    "Event frames queued to subscriber sockets." },
+	    "Live frames and replay batches queued to subscriber sockets." },
 	{ "ssehub_events_replayed_total", "counter",
 	    "Event frames sent from history after a reconnect." },
 	{ "ssehub_slow_disconnects_total", "counter",
