@@ -5,7 +5,7 @@
  *       [--last-event-id X] [--ramp-per-sec R] [--expect-events E]
  *       [--ready-file F] [--src-addrs A]
  *   ssebench pub --target ssehub|nchan --port P --rate R --duration S
- *       [--conns C] [--batch B] [--token T] [--topic T]
+ *       [--conns C] [--batch B] [--count N] [--token T] [--topic T]
  *
  * Plain HTTP/1.1 to 127.0.0.1 only, one epoll loop per process.  Event
  * data is "<seq> <publish_unix_time_us>", so a subscriber can measure
@@ -22,7 +22,9 @@
  * SIGTERM or SIGINT ends a run early and still prints the results.
  *
  * pub fields: sent/acked are events, errors and requests are requests;
- * acked_per_s is acked events over the sending period.
+ * acked_per_s is acked events over the sending period.  --count N stops
+ * after N events have been sent (a request never exceeds it), e.g. to
+ * put exactly N events behind a storm's cursors.
  */
 
 #define _GNU_SOURCE	/* pipe2() */
@@ -94,6 +96,7 @@ struct sb_opts {
 	double		 rate;
 	double		 ramp;
 	long		 batch;
+	long		 count;
 	long		 expect;
 };
 
@@ -301,8 +304,8 @@ sb_usage(void)
 	    "           --duration S [--last-event-id X] [--ramp-per-sec R]\n"
 	    "           [--expect-events E] [--ready-file F] [--src-addrs A]\n"
 	    "       ssebench pub --target ssehub|nchan --port P --rate R\n"
-	    "           --duration S [--conns C] [--batch B] [--token T]\n"
-	    "           [--topic T]\n");
+	    "           --duration S [--conns C] [--batch B] [--count N]\n"
+	    "           [--token T] [--topic T]\n");
 	exit(2);
 }
 
@@ -1443,6 +1446,7 @@ pub_tick(struct pub_proc *pp, int64_t now, int64_t start, int sending)
 	const struct sb_opts	*o = pp->o;
 	struct pub_conn		*c;
 	double			 due;
+	uint64_t		 nev;
 	long			 i;
 
 	for (i = 0; i < o->conns; i++) {
@@ -1458,10 +1462,17 @@ pub_tick(struct pub_proc *pp, int64_t now, int64_t start, int sending)
 		}
 		if (c->state != PUB_IDLE || !sending)
 			continue;
+		nev = (uint64_t)o->batch;
+		if (o->count > 0) {
+			if (pp->sent >= (uint64_t)o->count)
+				continue;
+			if (nev > (uint64_t)o->count - pp->sent)
+				nev = (uint64_t)o->count - pp->sent;
+		}
 		due = o->rate > 0 ? (double)(now - start) / 1e6 * o->rate :
 		    1e18;
 		if ((double)pp->sent < due)
-			pub_send(pp, c, (uint64_t)o->batch);
+			pub_send(pp, c, nev);
 	}
 }
 
@@ -1516,7 +1527,8 @@ pub_main(const struct sb_opts *o)
 			stop = now;
 			drain = now + 2000000;
 		}
-		if (now >= stop && pp.inflight == 0)
+		if ((now >= stop || (o->count > 0 &&
+		    pp.sent >= (uint64_t)o->count)) && pp.inflight == 0)
 			break;
 		pub_tick(&pp, now, start, now < stop);
 		nev = epoll_wait(pp.ep, evs, SB_EPOLL_BATCH,
@@ -1577,6 +1589,7 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 		{ "target", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "batch", required_argument, NULL, 'b' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "token", required_argument, NULL, 'T' },
 		{ "topic", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 }
@@ -1623,6 +1636,9 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 			break;
 		case 'b':
 			o->batch = (long)sb_num(optarg, "batch");
+			break;
+		case 'n':
+			o->count = (long)sb_num(optarg, "count");
 			break;
 		case 'T':
 			o->token = optarg;
