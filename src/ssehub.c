@@ -18,6 +18,7 @@
 #include "retention.h"
 #include "settings.h"
 #include "stats.h"
+#include "store.h"
 #include "ticker.h"
 #include "tls.h"
 
@@ -59,6 +60,7 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("cannot map shared limits");
 	if (!tls_load_keys())
 		fatalx("cannot load TLS keys");
+	store_migrate_now(settings.db);
 
 	if (getenv("SSEHUB_TOKEN") == NULL) {
 		kore_log(LOG_NOTICE, "publish token (%s/publish.token): %s",

@@ -223,6 +223,40 @@ static const char store_sql_append_once[] =
 
 static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
 
+/*
+ * The parent brings the schema up to date before any worker exists, so
+ * a first publish on a fresh database finds it. If the database is not
+ * up yet, the workers' log connections do it when they get through.
+ */
+void
+store_migrate_now(const char *conninfo)
+{
+	PGconn		*conn;
+	PGresult	*res;
+
+	conn = PQconnectdb(conninfo);
+	if (PQstatus(conn) != CONNECTION_OK) {
+		kore_log(LOG_WARNING, "store: database not reachable at start "
+		    "(%s); the workers will retry", PQerrorMessage(conn));
+		PQfinish(conn);
+		return;
+	}
+
+	res = PQexec(conn, store_sql_version);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK ||
+	    strcmp(PQgetvalue(res, 0, 0), STORE_VERSION) != 0) {
+		PQclear(res);
+		res = PQexec(conn, store_sql_migrate);
+		if (PQresultStatus(res) != PGRES_COMMAND_OK &&
+		    PQresultStatus(res) != PGRES_TUPLES_OK) {
+			kore_log(LOG_ERR, "store: schema migration failed: %s",
+			    PQerrorMessage(conn));
+		}
+	}
+	PQclear(res);
+	PQfinish(conn);
+}
+
 void
 store_init(const char *conninfo, const struct store_hooks *hooks)
 {

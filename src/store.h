@@ -49,6 +49,7 @@ struct store_once {
 
 typedef void	(*store_once_cb)(const struct store_once *, void *);
 
+void	store_migrate_now(const char *conninfo);
 void	store_init(const char *conninfo, const struct store_hooks *);
 int	store_log_ready(void);
 int	store_append_ready(void);
