@@ -1,12 +1,10 @@
 /*
- * hub: subscribers, topics, frames, replay and heartbeats of one worker.
+ * hub: the subscribers of one worker, their topics, the fan-out of
+ * frames, heartbeats, and their lifetime with Kore's connections.
  *
- * A subscriber is in one of two states. CATCHUP: it is being brought from
- * its cursor to the worker's head (from the in-memory window or from the
- * store, a page at a time) and live frames pass it by. LIVE: it gets
- * every frame of its topics as it arrives. It turns LIVE only when its
- * cursor has reached the head, so the hand-over loses and repeats
- * nothing: a live frame is sent only when its id is above the cursor.
+ * A subscriber is in one of two states. CATCHUP: replay.c is bringing it
+ * from its cursor to the worker's head and live frames pass it by. LIVE:
+ * it gets every frame of its topics above its cursor as it arrives.
  *
  * Timers: one heartbeat sweep per worker walks the subscriber list (Kore's
  * timer list is O(n) per insert; field notes, defect 6).
@@ -26,96 +24,21 @@
 
 #include "acl.h"
 #include "cursor.h"
-#include "hub.h"
+#include "hub_private.h"
 #include "pg_array.h"
-#include "publish_body.h"
 #include "queue_policy.h"
 #include "settings.h"
 #include "sse_frame.h"
 #include "stats.h"
 
-#define HUB_SUB_CATCHUP		1
-#define HUB_SUB_LIVE		2
-
-#define HUB_PAGE		500
-
-/* hub_ring_replay() */
-#define HUB_REPLAY_DONE		1	/* caught up to the head */
-#define HUB_REPLAY_MORE		2	/* paused until the queue drains */
-#define HUB_REPLAY_MISS		3	/* cursor older than the window */
 #define HUB_TIDY_MS		250
 
-struct hub_frame {
-	u_int32_t		refs;
-	u_int64_t		id;
-	size_t			len;
-	char			topic[PUBLISH_TOPIC_MAX + 1];
-	char			data[];
-};
-
-struct hub_sub;
-
-struct hub_link {
-	TAILQ_ENTRY(hub_link)	list;
-	struct hub_sub		*sub;
-	struct hub_topic	*topic;
-};
-
-TAILQ_HEAD(hub_links, hub_link);
-
-struct hub_topic {
-	TAILQ_ENTRY(hub_topic)	list;
-	struct hub_links	links;
-	char			name[PUBLISH_TOPIC_MAX + 1];
-};
-
-struct hub_sub {
-	TAILQ_ENTRY(hub_sub)	list;
-	TAILQ_ENTRY(hub_sub)	fresh_list;
-	TAILQ_ENTRY(hub_sub)	pump_list;
-	struct connection	*c;
-	u_int64_t		cursor;		/* last id sent or passed */
-	u_int64_t		query_head;	/* head when the page was asked */
-	size_t			queued;		/* bytes in Kore's queue */
-	u_int8_t		state;
-	u_int8_t		querying;	/* a store call holds us */
-	u_int8_t		gone;		/* closed while querying */
-	u_int8_t		checked;	/* cursor checked for reset */
-	u_int8_t		fresh;		/* on hub_fresh, not tidied */
-	u_int8_t		draining;	/* catch-up waits for drain */
-	u_int8_t		pumped;		/* on hub_pump */
-	int			cursor_kind;
-	char			*topics_lit;	/* text[] literal, or NULL */
-	const struct acl_rule	*rule;		/* for private topics */
-	int			counted;	/* leave limits on close */
-	u_int8_t		addr[QUOTA_ADDR_LEN];
-	int			ntopics;
-	struct hub_link		links[];
-};
-
-static struct hub_frame	*hub_frame_alloc(u_int64_t, const char *,
-			    const char *, const char *, size_t);
-static void		hub_frame_unref(struct hub_frame *);
 static int		hub_frame_sent(struct netbuf *);
-static void		hub_ring_push(struct hub_frame *);
-static int		hub_ring_replay(struct hub_sub *);
 static struct hub_topic	*hub_topic_get(const char *, int);
 static void		hub_sub_link(struct hub_sub *, const struct hub_request *);
 static void		hub_sub_unlink(struct hub_sub *);
-static int		hub_sub_wants(struct hub_sub *, const char *);
-static void		hub_sub_send(struct hub_sub *, struct hub_frame *);
-static void		hub_sub_advance(struct hub_sub *);
-static void		hub_sub_bounds(int, u_int64_t, u_int64_t, void *);
-static void		hub_sub_reset(struct hub_sub *, u_int64_t, u_int64_t);
-static void		hub_sub_page(const struct store_rows *, void *);
-static void		hub_sub_kick(struct hub_sub *);
-static void		hub_sub_free(struct hub_sub *);
 static void		hub_reap(void);
 static void		hub_tidy(void *, u_int64_t);
-static void		hub_pump_run(void *, u_int64_t);
-static void		hub_sub_pump(struct hub_sub *);
-static int		hub_sub_full(struct hub_sub *, size_t);
-static void		hub_batch_send(struct hub_sub *, struct kore_buf *);
 static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
@@ -125,19 +48,14 @@ static char		*hub_topics_literal(const struct hub_request *);
 static TAILQ_HEAD(, hub_sub)	hub_subs;
 static TAILQ_HEAD(, hub_sub)	hub_dead;
 static TAILQ_HEAD(, hub_sub)	hub_fresh;
-static TAILQ_HEAD(, hub_sub)	hub_pump;
-static struct kore_timer	*hub_pump_timer;
 static TAILQ_HEAD(, hub_topic)	hub_topics;
 static struct hub_links		hub_wildcard;
 
-static struct hub_frame		**hub_ring;
-static size_t			hub_ring_next;
-static u_int64_t		hub_ring_after;	/* ring holds (after, head] */
-static u_int64_t		hub_head;
-static u_int64_t		hub_trim;	/* retention removed <= this */
-static int			hub_started;
+u_int64_t			hub_head;
+u_int64_t			hub_trim;
+int				hub_started;
 static struct hub_frame		*hub_beat;
-static struct stats_worker	*hub_stats;
+struct stats_worker		*hub_stats;
 
 void
 hub_init(void)
@@ -148,11 +66,10 @@ hub_init(void)
 	TAILQ_INIT(&hub_subs);
 	TAILQ_INIT(&hub_dead);
 	TAILQ_INIT(&hub_fresh);
-	TAILQ_INIT(&hub_pump);
 	TAILQ_INIT(&hub_topics);
 	TAILQ_INIT(&hub_wildcard);
 
-	hub_ring = kore_calloc(settings.ring_size, sizeof(*hub_ring));
+	replay_init();
 	hub_stats = stats_slot(worker->id);
 
 	/* One heartbeat frame for every stream, never freed. */
@@ -171,12 +88,12 @@ hub_start(u_int64_t head)
 	struct hub_sub		*sub, *next;
 
 	hub_head = head;
-	hub_ring_after = head;
+	replay_start(head);
 	hub_started = 1;
 
 	for (sub = TAILQ_FIRST(&hub_subs); sub != NULL; sub = next) {
 		next = TAILQ_NEXT(sub, list);
-		hub_sub_kick(sub);
+		replay_kick(sub);
 	}
 }
 
@@ -233,11 +150,11 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	 */
 	hub_reap();
 	if (r->cursor_kind == CURSOR_NONE)
-		hub_sub_kick(sub);
+		replay_kick(sub);
 	else if (!net_send_flush(c))
 		kore_connection_disconnect(c);
 	else
-		hub_sub_pump(sub);
+		replay_later(sub);
 
 	return (KORE_RESULT_OK);
 }
@@ -266,7 +183,7 @@ hub_publish(const struct store_event *ev)
 	}
 
 	hub_head = ev->id;
-	hub_ring_push(f);
+	replay_ring_push(f);
 
 	if ((t = hub_topic_get(ev->topic, 0)) != NULL) {
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
@@ -326,7 +243,7 @@ hub_now_us(void)
 	return ((u_int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000);
 }
 
-static struct hub_frame *
+struct hub_frame *
 hub_frame_alloc(u_int64_t id, const char *topic, const char *event,
     const char *data, size_t len)
 {
@@ -348,7 +265,7 @@ hub_frame_alloc(u_int64_t id, const char *topic, const char *event,
 	return (f);
 }
 
-static void
+void
 hub_frame_unref(struct hub_frame *f)
 {
 	if (--f->refs == 0)
@@ -370,287 +287,29 @@ hub_frame_sent(struct netbuf *nb)
 		sub->queued -= nb->b_len;
 		hub_stats->queued_bytes -= nb->b_len;
 		/* Not from here: Kore is in the middle of writing to it. */
-		if (sub->draining && !hub_sub_full(sub, 0))
-			hub_sub_pump(sub);
+		replay_drained(sub);
 	}
 
 	hub_frame_unref(f);
 	return (KORE_RESULT_OK);
 }
 
-static void
-hub_ring_push(struct hub_frame *f)
-{
-	struct hub_frame	*old;
 
-	if ((old = hub_ring[hub_ring_next]) != NULL) {
-		hub_ring_after = old->id;
-		hub_frame_unref(old);
-	}
 
-	hub_ring[hub_ring_next] = f;
-	hub_ring_next = (hub_ring_next + 1) % settings.ring_size;
-}
 
-/*
- * Replays (cursor, head] from the window when it covers the cursor, until
- * the socket's queue is full (then it resumes from the cursor once the
- * queue drains). Returns HUB_REPLAY_*.
- */
-static int
-hub_ring_replay(struct hub_sub *sub)
-{
-	struct hub_frame	*f;
-	struct kore_buf		batch;
-	size_t			i, n, slot;
-	int			ret;
 
-	if (sub->cursor < hub_ring_after)
-		return (HUB_REPLAY_MISS);
 
-	kore_buf_init(&batch, 4096);
-	ret = HUB_REPLAY_DONE;
-	n = settings.ring_size;
-	for (i = 0; i < n; i++) {
-		slot = (hub_ring_next + i) % n;
-		if ((f = hub_ring[slot]) == NULL || f->id <= sub->cursor)
-			continue;
-		if (hub_sub_full(sub, batch.offset)) {
-			ret = HUB_REPLAY_MORE;
-			break;
-		}
-		sub->cursor = f->id;
-		if (hub_sub_wants(sub, f->topic)) {
-			hub_stats->replayed++;
-			kore_buf_append(&batch, f->data, f->len);
-		}
-	}
-	hub_batch_send(sub, &batch);
 
-	if (ret == HUB_REPLAY_DONE && sub->cursor < hub_head)
-		sub->cursor = hub_head;
-	return (ret);
-}
 
-/*
- * A replay goes out as one buffer, not a write per event: a thousand
- * clients catching up at once then cost a few writes each.
- */
-static void
-hub_batch_send(struct hub_sub *sub, struct kore_buf *batch)
-{
-	struct hub_frame	*f;
 
-	if (batch->offset > 0) {
-		f = kore_malloc(sizeof(*f) + batch->offset);
-		f->refs = 1;
-		f->id = sub->cursor;
-		f->len = batch->offset;
-		f->topic[0] = '\0';
-		memcpy(f->data, batch->data, batch->offset);
-		hub_sub_send(sub, f);
-		hub_frame_unref(f);
-	}
-	kore_buf_cleanup(batch);
-}
 
-/*
- * A catch-up writes at most half the queue cap ahead of the client, then
- * waits for the socket to drain: a client far behind is paced, never cut
- * off by its own replay. Live frames are held to the full cap.
- */
-static int
-hub_sub_full(struct hub_sub *sub, size_t pending)
-{
-	if (sub->queued + pending < settings.queue_cap / 2)
-		return (0);
-	sub->draining = 1;
-	return (1);
-}
 
-/* Run sub's catch-up from the loop, soon, once. */
-static void
-hub_sub_pump(struct hub_sub *sub)
-{
-	if (sub->pumped)
-		return;
-	sub->pumped = 1;
-	TAILQ_INSERT_TAIL(&hub_pump, sub, pump_list);
-	if (hub_pump_timer == NULL) {
-		hub_pump_timer = kore_timer_add(hub_pump_run, 0, NULL,
-		    KORE_TIMER_ONESHOT);
-	}
-}
-
-static void
-hub_pump_run(void *arg, u_int64_t now)
-{
-	struct hub_sub		*sub;
-
-	(void)arg;
-	(void)now;
-
-	hub_pump_timer = NULL;
-	while ((sub = TAILQ_FIRST(&hub_pump)) != NULL) {
-		TAILQ_REMOVE(&hub_pump, sub, pump_list);
-		sub->pumped = 0;
-		sub->draining = 0;
-		hub_sub_kick(sub);
-	}
-}
-
-/*
- * Moves sub towards LIVE. Runs again after each store answer; a store
- * that is down leaves sub in CATCHUP and the heartbeat sweep retries.
- */
-static void
-hub_sub_advance(struct hub_sub *sub)
-{
-	if (!hub_started || sub->querying)
-		return;
-
-	if (sub->cursor_kind == CURSOR_NONE) {
-		sub->cursor = hub_head;
-		sub->cursor_kind = CURSOR_VALID;
-		sub->checked = 1;
-	}
-
-	/* Only the store knows what is kept and how far the log goes. */
-	if (!sub->checked && (sub->cursor_kind == CURSOR_MALFORMED ||
-	    sub->cursor > hub_head || sub->cursor < hub_ring_after ||
-	    sub->cursor < hub_trim)) {
-		sub->querying = store_bounds(hub_sub_bounds, sub);
-		return;
-	}
-	sub->checked = 1;
-
-	if (sub->cursor >= hub_head) {
-		sub->state = HUB_SUB_LIVE;
-		return;
-	}
-	if (sub->draining || hub_sub_full(sub, 0))
-		return;
-
-	switch (hub_ring_replay(sub)) {
-	case HUB_REPLAY_DONE:
-		sub->state = HUB_SUB_LIVE;
-		return;
-	case HUB_REPLAY_MORE:
-		return;
-	}
-
-	sub->query_head = hub_head;
-	sub->querying = store_fetch(sub->cursor, sub->topics_lit, HUB_PAGE,
-	    hub_sub_page, sub);
-}
-
-static void
-hub_sub_bounds(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
-{
-	struct hub_sub		*sub = arg;
-
-	sub->querying = 0;
-	if (sub->gone) {
-		hub_sub_free(sub);
-		return;
-	}
-
-	if (!ok) {
-		hub_stats->db_errors++;
-		return;
-	}
-
-	sub->checked = 1;
-	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > last ||
-	    sub->cursor < trimmed)
-		hub_sub_reset(sub, last, trimmed);
-	else
-		sub->cursor_kind = CURSOR_VALID;
-
-	hub_sub_kick(sub);
-}
-
-/*
- * The cursor cannot be honoured: say so with an "event: reset" frame
- * whose data is the oldest id kept, and whose id moves the client's
- * cursor just before it. Then everything kept follows.
- */
-static void
-hub_sub_reset(struct hub_sub *sub, u_int64_t last, u_int64_t trimmed)
-{
-	struct hub_frame	*f;
-	char			oldest[24];
-	int			len;
-
-	len = snprintf(oldest, sizeof(oldest), "%" PRIu64,
-	    last > trimmed ? trimmed + 1 : last + 1);
-	f = hub_frame_alloc(trimmed, "", "reset", oldest, (size_t)len);
-
-	sub->cursor_kind = CURSOR_VALID;
-	sub->cursor = trimmed;
-	if (f != NULL) {
-		hub_sub_send(sub, f);
-		hub_frame_unref(f);
-	}
-}
-
-static void
-hub_sub_page(const struct store_rows *rows, void *arg)
-{
-	struct hub_sub		*sub = arg;
-	struct hub_frame	*f;
-	struct store_event	ev;
-	struct kore_buf		batch;
-	size_t			i, n;
-
-	sub->querying = 0;
-	if (sub->gone) {
-		hub_sub_free(sub);
-		return;
-	}
-
-	if (rows == NULL) {
-		hub_stats->db_errors++;
-		return;
-	}
-
-	kore_buf_init(&batch, 4096);
-	n = store_rows_count(rows);
-	for (i = 0; i < n && !hub_sub_full(sub, batch.offset); i++) {
-		store_rows_get(rows, i, &ev);
-		sub->cursor = ev.id;
-		if (!hub_sub_wants(sub, ev.topic))
-			continue;
-		if ((f = hub_frame_alloc(ev.id, ev.topic, ev.event, ev.data,
-		    ev.data_len)) == NULL)
-			continue;
-		hub_stats->replayed++;
-		kore_buf_append(&batch, f->data, f->len);
-		hub_frame_unref(f);
-	}
-	hub_batch_send(sub, &batch);
-
-	/* A short page, all sent: nothing more up to query_head. */
-	if (i == n && n < HUB_PAGE && sub->cursor < sub->query_head)
-		sub->cursor = sub->query_head;
-
-	hub_sub_kick(sub);
-}
-
-/* Advance, then write what that queued. */
-static void
-hub_sub_kick(struct hub_sub *sub)
-{
-	hub_sub_advance(sub);
-	if (sub->c != NULL && !net_send_flush(sub->c))
-		kore_connection_disconnect(sub->c);
-}
 
 /*
  * Queue f on sub's socket without copying it. The first frame on an
  * empty queue is written at once; behind a backlog the cap decides.
  */
-static void
+void
 hub_sub_send(struct hub_sub *sub, struct hub_frame *f)
 {
 	struct connection	*c = sub->c;
@@ -682,7 +341,7 @@ hub_sub_send(struct hub_sub *sub, struct hub_frame *f)
 		kore_connection_disconnect(c);
 }
 
-static int
+int
 hub_sub_wants(struct hub_sub *sub, const char *topic)
 {
 	int		i;
@@ -803,8 +462,7 @@ hub_disconnect(struct connection *c)
 	TAILQ_REMOVE(&hub_subs, sub, list);
 	if (sub->fresh)
 		TAILQ_REMOVE(&hub_fresh, sub, fresh_list);
-	if (sub->pumped)
-		TAILQ_REMOVE(&hub_pump, sub, pump_list);
+	replay_forget(sub);
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;
 	hub_stats->queued_bytes -= sub->queued;
@@ -862,7 +520,7 @@ hub_tidy(void *arg, u_int64_t now)
 	}
 }
 
-static void
+void
 hub_sub_free(struct hub_sub *sub)
 {
 	kore_free(sub->topics_lit);
@@ -890,7 +548,7 @@ hub_heartbeat(void *arg, u_int64_t now)
 		if (TAILQ_EMPTY(&c->send_queue))
 			kore_connection_start_idletimer(c);
 		if (sub->state == HUB_SUB_CATCHUP)
-			hub_sub_kick(sub);
+			replay_kick(sub);
 		if (sub->c == NULL)
 			continue;
 		hub_beat->refs++;
