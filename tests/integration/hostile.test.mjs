@@ -276,6 +276,9 @@ test('Last-Event-ID as the 30th header is lost; the last_event_id query then giv
   const r = await publish(HTTP, Array.from({ length: 5 }, (_, i) => ({ topic, data: `h${i}` })));
   assert.equal(r.status, 201);
   const ids = r.json.ids;
+  // A stream without a cursor starts at its worker's head, which follows
+  // the commit by a NOTIFY round trip: let both workers see these first.
+  await sleep(200);
   // Stream writes Host and Accept: 27 fillers make Last-Event-ID the 30th.
   const fillers = {};
   for (let i = 0; i < 27; i++) fillers[`X-Filler-${i}`] = 'f';
