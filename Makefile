@@ -58,8 +58,10 @@ build: $(APP) cert
 	    then cd $(APP) && kodev clean; fi
 	cd $(APP) && kodev build
 
+# stdbuf: Kore logs with printf, so a redirected log would otherwise be
+# block-buffered and repeated by every forked worker.
 run: deps cert db build
-	cd $(APP) && exec kodev run
+	cd $(APP) && exec stdbuf -oL kodev run
 
 # make run plus the TLS + HTTP/2 front (nginx, conf/nginx-h2.conf) on
 # https://127.0.0.1:9443/; Ctrl-C stops both.
@@ -67,7 +69,7 @@ run-h2: deps cert db build
 	tests/h2/front.sh start $(VAR)/h2-front 9443 8080
 	@echo "HTTP/2 front: https://127.0.0.1:9443/ -> http://127.0.0.1:8080/"
 	cd $(APP) && trap '$(ROOT)/tests/h2/front.sh stop $(VAR)/h2-front' \
-	    EXIT INT TERM && kodev run
+	    EXIT INT TERM && stdbuf -oL kodev run
 
 test: deps cert build
 	tests/run-all.sh
