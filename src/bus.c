@@ -18,7 +18,6 @@
 static void	bus_ready(void);
 static void	bus_appended(uint64_t);
 static void	bus_outbox(void);
-static void	bus_trimmed(uint64_t);
 static void	bus_bounds(int, uint64_t, uint64_t, void *);
 static void	bus_pull(void);
 static void	bus_rows(const struct store_rows *, void *);
@@ -40,7 +39,7 @@ bus_init(void)
 	h.ready = bus_ready;
 	h.appended = bus_appended;
 	h.outbox = bus_outbox;
-	h.trimmed = bus_trimmed;
+	h.trimmed = hub_trimmed;
 	store_init(settings.db, &h);
 }
 
@@ -114,12 +113,6 @@ bus_rows(const struct store_rows *rows, void *arg)
 		bus_known = bus_head;
 	if (n == BUS_PAGE || bus_known > bus_head)
 		bus_pull();
-}
-
-static void
-bus_trimmed(uint64_t id)
-{
-	hub_trimmed(id);
 }
 
 /*

@@ -106,17 +106,6 @@ db_start(struct db *db)
 }
 
 
-void
-db_free(struct db *db)
-{
-	db_lost(db, NULL);
-	if (db->retry != NULL)
-		kore_timer_remove(db->retry);
-	kore_free(db->name);
-	kore_free(db->conninfo);
-	kore_free(db);
-}
-
 int
 db_is_ready(struct db *db)
 {
@@ -390,18 +379,15 @@ db_flush(struct db *db)
 
 /*
  * Tear the connection down, fail everything pending, and schedule a
- * reconnect (unless reason is NULL: db_free). PQfinish() closes the
- * socket, which also removes it from epoll.
+ * reconnect. PQfinish() closes the socket, which also removes it from
+ * epoll.
  */
 static void
 db_lost(struct db *db, const char *reason)
 {
 	struct db_query		*q;
-	int			was_ready;
 
-	was_ready = (db->state == DB_STATE_READY);
-	if (reason != NULL)
-		kore_log(LOG_WARNING, "db %s: %s", db->name, reason);
+	kore_log(LOG_WARNING, "db %s: %s", db->name, reason);
 
 	if (db->conn != NULL)
 		PQfinish(db->conn);
@@ -419,10 +405,7 @@ db_lost(struct db *db, const char *reason)
 		kore_free(q);
 	}
 
-	if (was_ready && db->hooks.lost != NULL)
-		db->hooks.lost(db->hooks.arg);
-
-	if (reason != NULL && db->retry == NULL) {
+	if (db->retry == NULL) {
 		db->retry = kore_timer_add(db_retry, db->backoff, db,
 		    KORE_TIMER_ONESHOT);
 		db->backoff = MIN(db->backoff * 2, DB_BACKOFF_MAX);

@@ -24,8 +24,6 @@ typedef void	(*db_result_cb)(PGresult *res, void *arg);
 struct db_hooks {
 	/* The connection is (re)established and idle. */
 	void	(*ready)(void *arg);
-	/* The connection was lost; queued queries have failed. */
-	void	(*lost)(void *arg);
 	/* A NOTIFY arrived (channel, payload). */
 	void	(*notify)(const char *, const char *, void *arg);
 	void	*arg;
@@ -34,7 +32,6 @@ struct db_hooks {
 struct db	*db_alloc(const char *name, const char *conninfo,
 		    const struct db_hooks *);
 void		db_start(struct db *);
-void		db_free(struct db *);
 int		db_is_ready(struct db *);
 int		db_query(struct db *, const char *sql, int nparams,
 		    const char *const *values, const int *lengths,
