@@ -20,6 +20,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { SseParser } from '../../assets/sse-parser.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -358,8 +359,11 @@ class Subscriber {
     this.sock = sock;
     this.head = Buffer.alloc(0);
     this.status = null;
-    this.pending = '';
-    this.frame = { data: [], event: 'message', id: null };
+    this.parser = new SseParser({
+      event: (e) => this.event(e),
+      comment: () => {},
+      retry: () => {},
+    });
     this.lastByte = now();
     this.connCursor = this.cursor;
     this.connEvents = 0;
@@ -396,35 +400,12 @@ class Subscriber {
       this.opened++;
       chunk = this.head.subarray(end + 4);
     }
-    this.pending += chunk.toString('utf8');
-    for (;;) {
-      const m = /\r\n|\r|\n/.exec(this.pending);
-      if (!m || (m[0] === '\r' && m.index === this.pending.length - 1)) break;
-      const line = this.pending.slice(0, m.index);
-      this.pending = this.pending.slice(m.index + m[0].length);
-      this.line(line);
-    }
-  }
-
-  line(line) {
-    if (line === '') {
-      if (this.frame.data.length > 0) this.event(this.frame);
-      this.frame = { data: [], event: 'message', id: null };
-      return;
-    }
-    if (line.startsWith(':')) return;
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    let value = i < 0 ? '' : line.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.frame.data.push(value);
-    else if (field === 'event') this.frame.event = value;
-    else if (field === 'id') this.frame.id = value;
+    this.parser.push(chunk.toString('utf8'));
   }
 
   event(f) {
-    if (f.event === 'reset') {
-      violation(`${this.label()}: reset frame (id ${f.id}, data ${f.data.join('\n')}) with cursor ${this.cursor}`);
+    if (f.type === 'reset') {
+      violation(`${this.label()}: reset frame (id ${f.id}, data ${f.data}) with cursor ${this.cursor}`);
       return;
     }
     const id = Number(f.id);
@@ -441,9 +422,9 @@ class Subscriber {
       return;
     }
     let d;
-    try { d = JSON.parse(f.data.join('\n')); } catch { d = null; }
+    try { d = JSON.parse(f.data); } catch { d = null; }
     if (!d || (this.topics && !this.topics.includes(d.t))) {
-      violation(`${this.label()}: id ${id} is not of its topics: ${f.data.join('\n').slice(0, 80)}`);
+      violation(`${this.label()}: id ${id} is not of its topics: ${f.data.slice(0, 80)}`);
     }
     this.cursor = id;
     this.received.push([id, now()]);

@@ -14,6 +14,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib/proc.sh"
 cmd=${1:-}
 dir=$(realpath -m "${2:-}")
 
@@ -52,15 +53,9 @@ start)
 	;;
 stop)
 	[ -f "$dir/master.pid" ] || exit 0
-	pid=$(cat "$dir/master.pid")
 	# SIGTERM: fast shutdown. (SIGQUIT, graceful, would wait for every
 	# open event stream to end.)
-	kill -TERM "$pid" 2>/dev/null || true
-	for _ in $(seq 1 50); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$pid" 2>/dev/null || true
+	proc_stop "$(cat "$dir/master.pid")" 50
 	rm -f "$dir/master.pid"
 	;;
 pid)

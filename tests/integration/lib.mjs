@@ -7,6 +7,7 @@ import net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SseParser } from '../../assets/sse-parser.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(ROOT, 'tests/lib/server.sh');
@@ -109,8 +110,9 @@ function parseResponse(buf) {
   return { status, headers, body: buf.subarray(end + 4) };
 }
 
-// An SSE subscriber parsing the stream as the WHATWG spec says: lines end
-// at CR, LF or CRLF; data lines are joined with LF; comments are counted.
+// An SSE subscriber on a raw socket, parsing with the dashboard's parser
+// (assets/sse-parser.js, WHATWG rules: lines end at CR, LF or CRLF, data
+// lines joined with LF); comments are counted.
 export class Stream {
   constructor(port, { path: p = '/stream', headers = {}, secure = false, version = '1.1', read = true } = {}) {
     this.events = [];
@@ -126,8 +128,11 @@ export class Stream {
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     this.sock.write(head + '\r\n');
     this.buf = Buffer.alloc(0);
-    this.pending = '';
-    this.frame = { data: [], event: 'message', id: null };
+    this.parser = new SseParser({
+      event: (e) => this.events.push({ id: e.id, event: e.type, data: e.data }),
+      comment: () => { this.comments++; },
+      retry: (ms) => { this.retry = ms; },
+    });
     if (read) this.sock.on('data', (c) => this.onData(c));
     this.sock.on('error', () => {});
     this.sock.on('close', () => {
@@ -148,42 +153,8 @@ export class Stream {
     }
     const text = chunk.toString('utf8');
     this.raw += text;
-    this.pending += text;
-    this.parse();
+    this.parser.push(text);
     this.wake();
-  }
-
-  parse() {
-    for (;;) {
-      const m = /\r\n|\r|\n/.exec(this.pending);
-      // A CR at the very end may be the first half of CRLF: wait.
-      if (!m || (m[0] === '\r' && m.index === this.pending.length - 1)) return;
-      const line = this.pending.slice(0, m.index);
-      this.pending = this.pending.slice(m.index + m[0].length);
-      this.line(line);
-    }
-  }
-
-  line(line) {
-    if (line === '') {
-      if (this.frame.data.length > 0) {
-        this.events.push({ id: this.frame.id, event: this.frame.event, data: this.frame.data.join('\n') });
-      }
-      this.frame = { data: [], event: 'message', id: null };
-      return;
-    }
-    if (line.startsWith(':')) {
-      this.comments++;
-      return;
-    }
-    const i = line.indexOf(':');
-    const field = i < 0 ? line : line.slice(0, i);
-    let value = i < 0 ? '' : line.slice(i + 1);
-    if (value.startsWith(' ')) value = value.slice(1);
-    if (field === 'data') this.frame.data.push(value);
-    else if (field === 'event') this.frame.event = value;
-    else if (field === 'id') this.frame.id = value;
-    else if (field === 'retry') this.retry = Number(value);
   }
 
   ids() {

@@ -12,6 +12,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib/proc.sh"
 app=$root/build/ssehub
 base=$(realpath -m "${SSEHUB_TEST_VAR:-$root/var/test}")
 cmd=$1
@@ -50,13 +51,7 @@ start)
 	;;
 stop)
 	[ -f "$dir/pid" ] || exit 0
-	pid=$(cat "$dir/pid")
-	kill -TERM "$pid" 2>/dev/null || true
-	for i in $(seq 1 100); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL -- "-$pid" 2>/dev/null || true
+	proc_stop "$(cat "$dir/pid")" 100
 	rm -f "$dir/pid"
 	;;
 kill)

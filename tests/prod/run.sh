@@ -10,6 +10,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
+. "$root/tests/lib/proc.sh"
 var=$root/var/prod
 pgport=19251
 http=19280
@@ -91,12 +92,7 @@ pid=
 cleanup() {
 	rm -rf "$stage_parent"
 	if [ -n "$pid" ]; then
-		kill -TERM "$pid" 2>/dev/null || true
-		for _ in $(seq 1 100); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -KILL -- "-$pid" 2>/dev/null || true
+		proc_stop "$pid" 100
 	fi
 }
 trap cleanup EXIT
