@@ -1,35 +1,50 @@
 /*
  * bus: LISTEN/NOTIFY as the wake-up, the table as the history.
+ *
+ * Nothing waits for a NOTIFY alone: a tick every BUS_TICK_MS asks the
+ * store for its head (so a lost wake-up or a failed read is retried
+ * while the connection stays up) and drains the outbox.
  */
 
 #include <sys/types.h>
 
 #include <kore/kore.h>
 
+#include <inttypes.h>
 #include <stdint.h>
 
 #include "bus.h"
 #include "hub.h"
 #include "settings.h"
+#include "stats.h"
 #include "store.h"
 
 #define BUS_PAGE	1000
+#define BUS_TICK_MS	1000
+#define BUS_STALE_MS	5000	/* no progress for this long: not following */
 
 static void	bus_ready(void);
-static void	bus_appended(uint64_t);
-static void	bus_outbox(void);
+static void	bus_tick(void *, u_int64_t);
+static void	bus_ask(void);
 static void	bus_bounds(int, uint64_t, uint64_t, void *);
+static void	bus_appended(uint64_t);
+static void	bus_behind(uint64_t);
 static void	bus_pull(void);
 static void	bus_rows(const struct store_rows *, void *);
+static void	bus_outbox(void);
 static void	bus_drain(void);
 static void	bus_drained(int, uint64_t, void *);
 
 static uint64_t		bus_head;	/* last event handed to the hub */
 static uint64_t		bus_known;	/* highest id announced */
 static int		bus_started;
+static int		bus_asking;
 static int		bus_pulling;
 static int		bus_draining;
 static int		bus_drain_again;
+static u_int64_t	bus_heard;	/* last answer from the log, ms */
+static uint64_t		bus_target;	/* must reach this id ... */
+static u_int64_t	bus_target_at;	/* ... soon after this, ms */
 
 void
 bus_init(void)
@@ -39,23 +54,51 @@ bus_init(void)
 	h.ready = bus_ready;
 	h.appended = bus_appended;
 	h.outbox = bus_outbox;
-	h.trimmed = hub_trimmed;
-	store_init(settings.db, &h);
+	store_init(settings.db, &h, worker->id == 1 &&
+	    (settings.retain_events > 0 || settings.retain_seconds > 0));
+	kore_timer_add(bus_tick, BUS_TICK_MS, NULL, 0);
 }
 
 /*
- * The log connection is (back) up and listening. The first time, start
- * at the head; after a reconnect, NOTIFYs sent while we were away are
- * lost, so read everything above what we have.
+ * Following: the log answered lately, and whenever it was seen ahead of
+ * us, we caught up with that point within BUS_STALE_MS.
+ */
+int
+bus_following(void)
+{
+	u_int64_t	now = kore_time_ms();
+
+	if (!bus_started || !store_ready() || now - bus_heard > BUS_STALE_MS)
+		return (0);
+	return (bus_target == 0 || now - bus_target_at <= BUS_STALE_MS);
+}
+
+/*
+ * The log connection is (back) up and listening. NOTIFYs sent while it
+ * was away are lost: ask where the log is and read up to there.
  */
 static void
 bus_ready(void)
 {
-	if (!bus_started)
-		(void)store_bounds(bus_bounds, NULL);
-	else
-		bus_pull();
+	bus_ask();
 	bus_outbox();
+}
+
+static void
+bus_tick(void *arg, u_int64_t now)
+{
+	(void)arg;
+	(void)now;
+
+	bus_ask();
+	bus_outbox();
+}
+
+static void
+bus_ask(void)
+{
+	if (!bus_asking)
+		bus_asking = store_bounds(STORE_LOG, bus_bounds, NULL);
 }
 
 static void
@@ -64,14 +107,19 @@ bus_bounds(int ok, uint64_t last, uint64_t trimmed, void *arg)
 	(void)trimmed;
 	(void)arg;
 
+	bus_asking = 0;
 	if (!ok)
 		return;
 
-	bus_head = last;
-	bus_known = last;
-	bus_started = 1;
-	hub_start(last);
-	bus_pull();
+	bus_heard = kore_time_ms();
+	if (!bus_started) {
+		bus_head = last;
+		bus_known = last;
+		bus_started = 1;
+		hub_start(last);
+		return;
+	}
+	bus_appended(last);
 }
 
 static void
@@ -79,16 +127,28 @@ bus_appended(uint64_t last)
 {
 	if (last > bus_known)
 		bus_known = last;
-	if (bus_started && bus_known > bus_head)
+	if (bus_started && bus_known > bus_head) {
+		bus_behind(bus_known);
 		bus_pull();
+	}
+}
+
+/* The log is at least at id: note it as the point to reach. */
+static void
+bus_behind(uint64_t id)
+{
+	if (bus_target == 0) {
+		bus_target = id;
+		bus_target_at = kore_time_ms();
+	}
 }
 
 static void
 bus_pull(void)
 {
-	if (bus_pulling)
-		return;
-	bus_pulling = store_fetch(bus_head, NULL, BUS_PAGE, bus_rows, NULL);
+	if (!bus_pulling)
+		bus_pulling = store_fetch(STORE_LOG, bus_head, NULL,
+		    BUS_PAGE, bus_rows, NULL);
 }
 
 static void
@@ -99,26 +159,39 @@ bus_rows(const struct store_rows *rows, void *arg)
 
 	(void)arg;
 	bus_pulling = 0;
-	if (rows == NULL)
+	if (rows == NULL) {
+		stats_slot(worker->id)->db_errors++;
 		return;
+	}
 
+	bus_heard = kore_time_ms();
 	n = store_rows_count(rows);
 	for (i = 0; i < n; i++) {
 		store_rows_get(rows, i, &ev);
+		if (ev.id != bus_head + 1) {
+			kore_log(LOG_NOTICE, "log: %" PRIu64 "-%" PRIu64
+			    " removed before this worker read them",
+			    bus_head + 1, ev.id - 1);
+			hub_gap(ev.id - 1);
+		}
 		hub_publish(&ev);
 		bus_head = ev.id;
 	}
 
-	if (bus_head > bus_known)
-		bus_known = bus_head;
-	if (n == BUS_PAGE || bus_known > bus_head)
+	if (bus_target != 0 && bus_head >= bus_target)
+		bus_target = 0;
+	if (store_rows_head(rows) > bus_known)
+		bus_known = store_rows_head(rows);
+	if (bus_known > bus_head) {
+		bus_behind(bus_known);
 		bus_pull();
+	}
 }
 
 /*
  * Applications committed events into the outbox. Every worker of every
- * node tries; SKIP LOCKED in ssehub.drain_outbox() shares the rows out,
- * and ssehub.append() numbers them in commit order.
+ * node tries (the first one to get the head lock moves the rows, in
+ * commit order; see ssehub.drain_outbox()).
  */
 static void
 bus_outbox(void)
@@ -141,6 +214,8 @@ bus_drained(int ok, uint64_t moved, void *arg)
 {
 	(void)arg;
 	bus_draining = 0;
+	if (!ok)
+		stats_slot(worker->id)->db_errors++;
 	/* A commit may have landed after this drain's snapshot. */
 	if ((ok && moved > 0) || bus_drain_again)
 		bus_drain();

@@ -15,19 +15,27 @@
 #include "stats.h"
 #include "store.h"
 
-/* Bounds one transaction: ~ a few MB of parameters at most. */
+/*
+ * Bounds one transaction, which holds the head lock while it runs: in
+ * events, and in bytes of data (a request body is at most 64 KiB, so
+ * a batch stays near 4 MiB).
+ */
 #define COMMIT_BATCH_EVENTS	5000
+#define COMMIT_BATCH_BYTES	(4 * 1024 * 1024)
 
 TAILQ_HEAD(commit_jobs, commit_job);
 
 struct commit_batch {
 	struct commit_jobs	jobs;
 	size_t			count;
+	size_t			bytes;
 };
 
 static void	commit_flush(void);
 static void	commit_once_done(const struct store_once *, void *);
 static char	*commit_literal(struct commit_batch *, int);
+static int	commit_fits(struct commit_batch *, struct commit_job *);
+static size_t	commit_bytes(struct commit_job *);
 static void	commit_done(int, uint64_t, void *);
 static void	commit_finish(struct commit_batch *, int, uint64_t);
 
@@ -60,12 +68,12 @@ commit_flush(void)
 	b = kore_calloc(1, sizeof(*b));
 	TAILQ_INIT(&b->jobs);
 	while ((job = TAILQ_FIRST(&commit_pending)) != NULL) {
-		if (b->count > 0 && (job->key != NULL ||
-		    b->count + job->body.count > COMMIT_BATCH_EVENTS))
+		if (b->count > 0 && !commit_fits(b, job))
 			break;
 		TAILQ_REMOVE(&commit_pending, job, list);
 		TAILQ_INSERT_TAIL(&b->jobs, job, list);
 		b->count += job->body.count;
+		b->bytes += commit_bytes(job);
 		if (job->key != NULL)
 			break;
 	}
@@ -91,6 +99,26 @@ commit_flush(void)
 
 	commit_finish(b, 0, 0);
 	commit_flush();
+}
+
+/* A keyed job goes alone; the first job of a batch always fits. */
+static int
+commit_fits(struct commit_batch *b, struct commit_job *job)
+{
+	if (job->key != NULL)
+		return (0);
+	return (b->count + job->body.count <= COMMIT_BATCH_EVENTS &&
+	    b->bytes + commit_bytes(job) <= COMMIT_BATCH_BYTES);
+}
+
+static size_t
+commit_bytes(struct commit_job *job)
+{
+	size_t		i, n = 0;
+
+	for (i = 0; i < job->body.count; i++)
+		n += job->body.events[i].data_len;
+	return (n);
 }
 
 static void

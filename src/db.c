@@ -2,8 +2,9 @@
  * db: one non-blocking libpq connection driven by Kore's event loop.
  *
  * Queries run one at a time in FIFO order. When the connection breaks,
- * every pending query fails (its callback gets NULL), the hooks hear
- * about it, and a one-shot timer reconnects with exponential backoff.
+ * every pending query fails (its callback gets NULL, always from a
+ * timer of its own, never inside the db_query() that queued it), and a
+ * one-shot timer reconnects with exponential backoff.
  * Nothing here knows what the queries mean: that is store.c and bus.c.
  */
 
@@ -49,6 +50,8 @@ struct db {
 	struct db_query		*running;
 	PGresult		*last;
 	TAILQ_HEAD(, db_query)	queue;
+	TAILQ_HEAD(, db_query)	failed;		/* callbacks still due */
+	struct kore_timer	*fail_timer;
 };
 
 static void	db_connect(struct db *);
@@ -64,6 +67,8 @@ static void	db_read(struct db *);
 static void	db_collect(struct db *);
 static void	db_notifies(struct db *);
 static void	db_query_finish(struct db *, PGresult *);
+static void	db_fail(struct db *, struct db_query *);
+static void	db_fail_run(void *, u_int64_t);
 static struct db_query	*db_query_alloc(const char *, int,
 			    const char *const *, const int *);
 
@@ -81,6 +86,7 @@ db_alloc(const char *name, const char *conninfo, const struct db_hooks *h)
 	db->fd = -1;
 	db->backoff = DB_BACKOFF_MIN;
 	TAILQ_INIT(&db->queue);
+	TAILQ_INIT(&db->failed);
 
 	return (db);
 }
@@ -115,7 +121,9 @@ db_is_ready(struct db *db)
 /*
  * Queue a query. sql must be a string that outlives the query (ssehub
  * passes literals); the parameters are copied. Fails at once when the
- * connection is not up, so callers never wait on a dead database.
+ * connection is not up, so callers never wait on a dead database. When
+ * it returns KORE_RESULT_OK, cb runs exactly once, and later: callers
+ * may note "a call is out" after it returns.
  */
 int
 db_query(struct db *db, const char *sql, int nparams,
@@ -397,18 +405,49 @@ db_lost(struct db *db, const char *reason)
 	db->fd = -1;
 	db->state = DB_STATE_DOWN;
 
-	if (db->running != NULL)
-		db_query_finish(db, NULL);
+	if ((q = db->running) != NULL) {
+		db->running = NULL;
+		db_fail(db, q);
+	}
 	while ((q = TAILQ_FIRST(&db->queue)) != NULL) {
 		TAILQ_REMOVE(&db->queue, q, list);
-		q->cb(NULL, q->arg);
-		kore_free(q);
+		db_fail(db, q);
 	}
 
 	if (db->retry == NULL) {
 		db->retry = kore_timer_add(db_retry, db->backoff, db,
 		    KORE_TIMER_ONESHOT);
 		db->backoff = MIN(db->backoff * 2, DB_BACKOFF_MAX);
+	}
+}
+
+/*
+ * db_lost() can run inside db_query() (a failed send), whose caller has
+ * not yet noted that its call is out: the failures are answered from a
+ * timer instead.
+ */
+static void
+db_fail(struct db *db, struct db_query *q)
+{
+	TAILQ_INSERT_TAIL(&db->failed, q, list);
+	if (db->fail_timer == NULL) {
+		db->fail_timer = kore_timer_add(db_fail_run, 0, db,
+		    KORE_TIMER_ONESHOT);
+	}
+}
+
+static void
+db_fail_run(void *arg, u_int64_t now)
+{
+	struct db		*db = arg;
+	struct db_query		*q;
+
+	(void)now;
+	db->fail_timer = NULL;
+	while ((q = TAILQ_FIRST(&db->failed)) != NULL) {
+		TAILQ_REMOVE(&db->failed, q, list);
+		q->cb(NULL, q->arg);
+		kore_free(q);
 	}
 }
 

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 
+#include "bus.h"
 #include "http_reply.h"
 #include "stats.h"
 #include "store.h"
@@ -19,8 +20,9 @@ int	http_healthz(struct http_request *);
 int	http_metrics(struct http_request *);
 
 /*
- * Healthy when both of this worker's database connections are up: each
- * is torn down (and retried) on the first failed read or query.
+ * Healthy when this worker's database connections are up (each is torn
+ * down, and retried, on the first failed read or query) and it follows
+ * the log: it would deliver an event published now.
  */
 int
 http_healthz(struct http_request *req)
@@ -28,9 +30,13 @@ http_healthz(struct http_request *req)
 	if (req->method != HTTP_METHOD_GET)
 		return (http_reply_error(req, 405, "use GET"));
 
-	if (!store_log_ready() || !store_append_ready()) {
+	if (!store_ready()) {
 		http_response_header(req, "retry-after", "2");
 		return (http_reply_error(req, 503, "database unavailable"));
+	}
+	if (!bus_following()) {
+		http_response_header(req, "retry-after", "2");
+		return (http_reply_error(req, 503, "not following the log"));
 	}
 
 	return (http_reply_json(req, 200, "{\"status\":\"ok\"}\n", 16));

@@ -1,11 +1,9 @@
 /*
- * hub: the subscribers of one worker and the fan-out of frames to them.
- *
- * Events enter in id order from bus.c; each is encoded once into a
- * reference-counted frame that every matching subscriber's socket queue
- * points at (no copy per subscriber). A window of recent frames serves
- * replays near the head from memory; older cursors page through the
- * store.
+ * hub: the subscribers of one worker, their topics, and the fan-out of
+ * each new event of the log to the LIVE ones (sub.h); catch-up is
+ * replay.c's. Events enter in id order from bus.c; each is encoded once
+ * into a reference-counted frame that every matching subscriber's socket
+ * queue points at, and the window of recent frames keeps one more.
  */
 #ifndef SSEHUB_HUB_H
 #define SSEHUB_HUB_H
@@ -36,9 +34,9 @@ void		hub_shutdown(void);
 
 /* bus.c: the log is readable and its head is known. */
 void		hub_start(uint64_t head);
-/* bus.c: retention removed every event up to id. */
-void		hub_trimmed(uint64_t id);
-/* bus.c: the next event of the log, in strictly increasing id order. */
+/* bus.c: the next event of the log, id = the previous one + 1. */
 void		hub_publish(const struct store_event *);
+/* bus.c: the ids up to last were removed before this worker read them. */
+void		hub_gap(uint64_t last);
 
 #endif

@@ -1,14 +1,19 @@
 /*
- * replay: brings a subscriber from its cursor to the worker's head, from
- * the in-memory window of recent frames when it covers the cursor, else
- * from the store a page at a time, then hands it to live delivery.
+ * replay: catch-up as moves of the subscriber state machine (sub.h).
  *
- * A subscriber turns LIVE only when its cursor has reached the head, and
- * a live frame is sent only when its id is above the cursor, so the
- * hand-over loses and repeats nothing. Catch-up runs from the event loop
- * (not a request handler), writes at most half the queue cap ahead of the
- * client and resumes when the socket drains: a client far behind is
- * paced, never cut off by its own replay.
+ * Subscribers to step are queued on replay_runq and stepped from a
+ * zero-delay timer, never from a request handler (Kore gives handlers
+ * 10 ms a pass, so replays in a storm of reconnects would trickle out)
+ * and never from inside Kore's socket write. Those whose store call
+ * failed wait on replay_waitq and are stepped again after
+ * REPLAY_RETRY_MS.
+ *
+ * No gap, no duplicate: every id up to the cursor was sent or passed
+ * over (not of the subscriber's topics), the cursor only moves up, and a
+ * subscriber turns LIVE only with its cursor at the head, after which
+ * fan-out sends only ids above the cursor. Rows that retention removed
+ * above the cursor are announced with a reset frame: each page says how
+ * far the store was trimmed, in the same snapshot as its rows.
  */
 
 #include <sys/types.h>
@@ -16,120 +21,312 @@
 
 #include <kore/kore.h>
 
-#include <inttypes.h>
-#include <stdio.h>
-#include <string.h>
-
 #include "cursor.h"
-#include "hub_private.h"
-#include "settings.h"
+#include "frame.h"
+#include "replay.h"
 #include "stats.h"
 #include "store.h"
+#include "sub.h"
+#include "window.h"
 
 #define REPLAY_PAGE		500
+#define REPLAY_RETRY_MS		500
 
-/* replay_window() */
-#define REPLAY_DONE		1	/* caught up to the head */
-#define REPLAY_MORE		2	/* paused until the queue drains */
-#define REPLAY_MISS		3	/* cursor older than the window */
+TAILQ_HEAD(sub_queue, sub);
 
-static int	replay_window(struct hub_sub *);
-static void	replay_batch_send(struct hub_sub *, struct kore_buf *);
-static int	replay_full(struct hub_sub *, size_t);
-static void	replay_pump_run(void *, u_int64_t);
-static void	replay_advance(struct hub_sub *);
-static void	replay_bounds(int, u_int64_t, u_int64_t, void *);
-static void	replay_reset(struct hub_sub *, u_int64_t, u_int64_t);
+static void	replay_to(struct sub *, enum sub_state);
+static void	replay_list(struct sub *, struct sub_queue *);
+static void	replay_run(void *, u_int64_t);
+static void	replay_retry(void *, u_int64_t);
+static void	replay_step(struct sub *);
+static void	replay_check(struct sub *);
+static void	replay_checked(int, u_int64_t, u_int64_t, void *);
+static void	replay_reset(struct sub *, u_int64_t);
+static void	replay_window(struct sub *);
+static void	replay_fetch(struct sub *);
 static void	replay_page(const struct store_rows *, void *);
+static void	replay_batch(struct sub *, struct kore_buf *);
 
-static struct hub_frame		**replay_ring;	/* recent frames */
-static size_t			replay_ring_next;
-static u_int64_t		replay_ring_after; /* ring holds (after, head] */
-static TAILQ_HEAD(, hub_sub)	replay_pumped =
-    TAILQ_HEAD_INITIALIZER(replay_pumped);
-static struct kore_timer	*replay_pump_timer;
+static struct sub_queue		replay_runq =
+    TAILQ_HEAD_INITIALIZER(replay_runq);
+static struct sub_queue		replay_waitq =
+    TAILQ_HEAD_INITIALIZER(replay_waitq);
+static struct kore_timer	*replay_run_timer;
+static struct kore_timer	*replay_retry_timer;
+static int			replay_head_known;
 
 void
 replay_init(void)
 {
-	replay_ring = kore_calloc(settings.ring_size, sizeof(*replay_ring));
+	TAILQ_INIT(&replay_runq);
+	TAILQ_INIT(&replay_waitq);
 }
 
 void
-replay_start(u_int64_t head)
+replay_start(void)
 {
-	replay_ring_after = head;
-}
+	struct sub	*sub;
 
-/* sub's queue drained a little: resume a catch-up that waits for it. */
-void
-replay_drained(struct hub_sub *sub)
-{
-	if (sub->draining && !replay_full(sub, 0))
-		replay_later(sub);
-}
-
-/* sub is going away: it must not be pumped. */
-void
-replay_forget(struct hub_sub *sub)
-{
-	if (sub->pumped)
-		TAILQ_REMOVE(&replay_pumped, sub, pump_list);
-	sub->pumped = 0;
-}
-
-void
-replay_ring_push(struct hub_frame *f)
-{
-	struct hub_frame	*old;
-
-	if ((old = replay_ring[replay_ring_next]) != NULL) {
-		replay_ring_after = old->id;
-		hub_frame_unref(old);
-	}
-
-	replay_ring[replay_ring_next] = f;
-	replay_ring_next = (replay_ring_next + 1) % settings.ring_size;
+	replay_head_known = 1;
+	while ((sub = TAILQ_FIRST(&replay_waitq)) != NULL)
+		replay_to(sub, SUB_REPLAYING);
 }
 
 /*
- * Replays (cursor, head] from the window when it covers the cursor, until
- * the socket's queue is full (then it resumes from the cursor once the
- * queue drains). Returns REPLAY_*.
+ * A stream from the head goes LIVE at once, so that it misses nothing
+ * published after its headers went out; a replay runs from the loop.
  */
-static int
-replay_window(struct hub_sub *sub)
+void
+replay_begin(struct sub *sub)
 {
-	struct hub_frame	*f;
-	struct kore_buf		batch;
-	size_t			i, n, slot;
-	int			ret;
+	if (sub->cursor_kind == CURSOR_NONE && replay_head_known) {
+		sub->cursor_kind = CURSOR_VALID;
+		sub_cursor_set(sub, window_head());
+		sub_set_state(sub, SUB_REPLAYING);
+		sub_set_state(sub, SUB_LIVE);
+		return;
+	}
+	replay_to(sub, replay_head_known ? SUB_REPLAYING : SUB_WAITING);
+}
 
-	if (sub->cursor < replay_ring_after)
-		return (REPLAY_MISS);
+void
+replay_drained(struct sub *sub)
+{
+	if (sub->state == SUB_PAUSED && sub_room(sub) > 0)
+		replay_to(sub, SUB_REPLAYING);
+}
+
+void
+replay_forget(struct sub *sub)
+{
+	replay_list(sub, NULL);
+}
+
+/* Every move of replay's goes here: REPLAYING and WAITING are queued. */
+static void
+replay_to(struct sub *sub, enum sub_state to)
+{
+	sub_set_state(sub, to);
+	switch (to) {
+	case SUB_REPLAYING:
+		replay_list(sub, &replay_runq);
+		if (replay_run_timer == NULL) {
+			replay_run_timer = kore_timer_add(replay_run, 0, NULL,
+			    KORE_TIMER_ONESHOT);
+		}
+		break;
+	case SUB_WAITING:
+		replay_list(sub, &replay_waitq);
+		if (replay_retry_timer == NULL) {
+			replay_retry_timer = kore_timer_add(replay_retry,
+			    REPLAY_RETRY_MS, NULL, KORE_TIMER_ONESHOT);
+		}
+		break;
+	default:
+		replay_list(sub, NULL);
+		break;
+	}
+}
+
+static void
+replay_list(struct sub *sub, struct sub_queue *q)
+{
+	if (sub->run_on == q)
+		return;
+	if (sub->run_on != NULL)
+		TAILQ_REMOVE(sub->run_on, sub, run_list);
+	sub->run_on = q;
+	if (q != NULL)
+		TAILQ_INSERT_TAIL(q, sub, run_list);
+}
+
+/* Each subscriber queued now takes one step; new ones wait a pass. */
+static void
+replay_run(void *arg, u_int64_t now)
+{
+	struct sub_queue	batch;
+	struct sub		*sub;
+
+	(void)arg;
+	(void)now;
+
+	replay_run_timer = NULL;
+	TAILQ_INIT(&batch);
+	TAILQ_CONCAT(&batch, &replay_runq, run_list);
+	TAILQ_FOREACH(sub, &batch, run_list)
+		sub->run_on = &batch;
+
+	while ((sub = TAILQ_FIRST(&batch)) != NULL) {
+		replay_list(sub, NULL);
+		replay_step(sub);
+		if (sub->c != NULL)
+			sub_flush(sub);
+	}
+}
+
+static void
+replay_retry(void *arg, u_int64_t now)
+{
+	struct sub	*sub;
+
+	(void)arg;
+	(void)now;
+
+	replay_retry_timer = NULL;
+	if (!replay_head_known)
+		return;
+	while ((sub = TAILQ_FIRST(&replay_waitq)) != NULL)
+		replay_to(sub, SUB_REPLAYING);
+}
+
+/* One move from REPLAYING. */
+static void
+replay_step(struct sub *sub)
+{
+	u_int64_t	head = window_head();
+
+	if (sub->cursor_kind == CURSOR_NONE) {
+		sub->cursor_kind = CURSOR_VALID;
+		sub_cursor_set(sub, head);
+	}
+
+	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > head)
+		replay_check(sub);
+	else if (sub->cursor == head)
+		replay_to(sub, SUB_LIVE);
+	else if (sub_room(sub) == 0)
+		replay_to(sub, SUB_PAUSED);
+	else if (window_covers(sub->cursor))
+		replay_window(sub);
+	else
+		replay_fetch(sub);
+}
+
+/* Only the store knows whether a cursor above our head exists. */
+static void
+replay_check(struct sub *sub)
+{
+	replay_to(sub, SUB_CHECKING);
+	if (!store_bounds(STORE_READ, replay_checked, sub))
+		replay_to(sub, SUB_WAITING);
+}
+
+static void
+replay_checked(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
+{
+	struct sub	*sub = arg;
+
+	if (sub->state == SUB_CLOSED) {
+		sub_free(sub);
+		return;
+	}
+	if (!ok) {
+		stats_slot(worker->id)->db_errors++;
+		replay_to(sub, SUB_WAITING);
+		return;
+	}
+
+	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > last) {
+		/* Unknown: start again from the oldest event kept. */
+		sub->cursor_kind = CURSOR_VALID;
+		sub_cursor_reset(sub, trimmed);
+		replay_reset(sub, trimmed);
+		replay_to(sub, SUB_REPLAYING);
+		return;
+	}
+
+	/* The log goes that far; this worker has not read it all yet. */
+	replay_to(sub, SUB_LIVE);
+}
+
+/*
+ * Everything up to trimmed is gone: say so with a reset frame whose id
+ * moves the client's cursor there and whose data is the oldest id kept.
+ */
+static void
+replay_reset(struct sub *sub, u_int64_t trimmed)
+{
+	struct frame	*f;
+
+	sub_cursor_set(sub, trimmed);
+	if ((f = frame_reset(trimmed, trimmed + 1)) != NULL) {
+		(void)sub_send(sub, f);
+		frame_unref(f);
+	}
+}
+
+/* From memory, as far as the room allows; then LIVE or PAUSED. */
+static void
+replay_window(struct sub *sub)
+{
+	struct kore_buf		batch;
+	struct frame		*f;
+	u_int64_t		id, head = window_head();
+	size_t			room = sub_room(sub);
 
 	kore_buf_init(&batch, 4096);
-	ret = REPLAY_DONE;
-	n = settings.ring_size;
-	for (i = 0; i < n; i++) {
-		slot = (replay_ring_next + i) % n;
-		if ((f = replay_ring[slot]) == NULL || f->id <= sub->cursor)
+	for (id = sub->cursor + 1; id <= head && batch.offset < room; id++) {
+		sub_cursor_set(sub, id);
+		if ((f = window_get(id)) == NULL || !sub_wants(sub, f->topic))
 			continue;
-		if (replay_full(sub, batch.offset)) {
-			ret = REPLAY_MORE;
-			break;
-		}
-		sub->cursor = f->id;
-		if (hub_sub_wants(sub, f->topic)) {
-			hub_stats->replayed++;
-			kore_buf_append(&batch, f->data, f->len);
-		}
+		stats_slot(worker->id)->replayed++;
+		kore_buf_append(&batch, f->data, f->len);
 	}
-	replay_batch_send(sub, &batch);
+	replay_batch(sub, &batch);
 
-	if (ret == REPLAY_DONE && sub->cursor < hub_head)
-		sub->cursor = hub_head;
-	return (ret);
+	replay_to(sub, sub->cursor == head ? SUB_LIVE : SUB_PAUSED);
+}
+
+static void
+replay_fetch(struct sub *sub)
+{
+	replay_to(sub, SUB_FETCHING);
+	if (!store_fetch(STORE_READ, sub->cursor, sub->topics_lit, REPLAY_PAGE,
+	    replay_page, sub))
+		replay_to(sub, SUB_WAITING);
+}
+
+static void
+replay_page(const struct store_rows *rows, void *arg)
+{
+	struct sub		*sub = arg;
+	struct store_event	ev;
+	struct kore_buf		batch;
+	struct frame		*f;
+	size_t			i, n, room;
+
+	if (sub->state == SUB_CLOSED) {
+		sub_free(sub);
+		return;
+	}
+	if (rows == NULL) {
+		stats_slot(worker->id)->db_errors++;
+		replay_to(sub, SUB_WAITING);
+		return;
+	}
+
+	if (store_rows_trimmed(rows) > sub->cursor)
+		replay_reset(sub, store_rows_trimmed(rows));
+
+	kore_buf_init(&batch, 4096);
+	room = sub_room(sub);
+	n = store_rows_count(rows);
+	for (i = 0; i < n && batch.offset < room; i++) {
+		store_rows_get(rows, i, &ev);
+		sub_cursor_set(sub, ev.id);
+		if (!sub_wants(sub, ev.topic) || (f = frame_event(&ev)) == NULL)
+			continue;
+		stats_slot(worker->id)->replayed++;
+		kore_buf_append(&batch, f->data, f->len);
+		frame_unref(f);
+	}
+	replay_batch(sub, &batch);
+
+	/* A short page, all sent: no more of its topics up to the head. */
+	if (i == n && n < REPLAY_PAGE && store_rows_head(rows) > sub->cursor)
+		sub_cursor_set(sub, store_rows_head(rows));
+
+	replay_to(sub, SUB_REPLAYING);
 }
 
 /*
@@ -137,211 +334,14 @@ replay_window(struct hub_sub *sub)
  * clients catching up at once then cost a few writes each.
  */
 static void
-replay_batch_send(struct hub_sub *sub, struct kore_buf *batch)
+replay_batch(struct sub *sub, struct kore_buf *batch)
 {
-	struct hub_frame	*f;
+	struct frame	*f;
 
 	if (batch->offset > 0) {
-		f = kore_malloc(sizeof(*f) + batch->offset);
-		f->refs = 1;
-		f->id = sub->cursor;
-		f->len = batch->offset;
-		f->topic[0] = '\0';
-		memcpy(f->data, batch->data, batch->offset);
-		hub_sub_send(sub, f);
-		hub_frame_unref(f);
+		f = frame_batch(sub->cursor, batch->data, batch->offset);
+		(void)sub_send(sub, f);
+		frame_unref(f);
 	}
 	kore_buf_cleanup(batch);
-}
-
-/*
- * A catch-up writes at most half the queue cap ahead of the client, then
- * waits for the socket to drain: a client far behind is paced, never cut
- * off by its own replay. Live frames are held to the full cap.
- */
-static int
-replay_full(struct hub_sub *sub, size_t pending)
-{
-	if (sub->queued + pending < settings.queue_cap / 2)
-		return (0);
-	sub->draining = 1;
-	return (1);
-}
-
-/* Run sub's catch-up from the loop, soon, once. */
-void
-replay_later(struct hub_sub *sub)
-{
-	if (sub->pumped)
-		return;
-	sub->pumped = 1;
-	TAILQ_INSERT_TAIL(&replay_pumped, sub, pump_list);
-	if (replay_pump_timer == NULL) {
-		replay_pump_timer = kore_timer_add(replay_pump_run, 0, NULL,
-		    KORE_TIMER_ONESHOT);
-	}
-}
-
-static void
-replay_pump_run(void *arg, u_int64_t now)
-{
-	struct hub_sub		*sub;
-
-	(void)arg;
-	(void)now;
-
-	replay_pump_timer = NULL;
-	while ((sub = TAILQ_FIRST(&replay_pumped)) != NULL) {
-		TAILQ_REMOVE(&replay_pumped, sub, pump_list);
-		sub->pumped = 0;
-		sub->draining = 0;
-		replay_kick(sub);
-	}
-}
-
-/*
- * Moves sub towards LIVE. Runs again after each store answer; a store
- * that is down leaves sub in CATCHUP and the heartbeat sweep retries.
- */
-static void
-replay_advance(struct hub_sub *sub)
-{
-	if (!hub_started || sub->querying)
-		return;
-
-	if (sub->cursor_kind == CURSOR_NONE) {
-		sub->cursor = hub_head;
-		sub->cursor_kind = CURSOR_VALID;
-		sub->checked = 1;
-	}
-
-	/* Only the store knows what is kept and how far the log goes. */
-	if (!sub->checked && (sub->cursor_kind == CURSOR_MALFORMED ||
-	    sub->cursor > hub_head || sub->cursor < replay_ring_after ||
-	    sub->cursor < hub_trim)) {
-		sub->querying = store_bounds(replay_bounds, sub);
-		return;
-	}
-	sub->checked = 1;
-
-	if (sub->cursor >= hub_head) {
-		sub->state = HUB_SUB_LIVE;
-		return;
-	}
-	if (sub->draining || replay_full(sub, 0))
-		return;
-
-	switch (replay_window(sub)) {
-	case REPLAY_DONE:
-		sub->state = HUB_SUB_LIVE;
-		return;
-	case REPLAY_MORE:
-		return;
-	}
-
-	sub->query_head = hub_head;
-	sub->querying = store_fetch(sub->cursor, sub->topics_lit, REPLAY_PAGE,
-	    replay_page, sub);
-}
-
-static void
-replay_bounds(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
-{
-	struct hub_sub		*sub = arg;
-
-	sub->querying = 0;
-	if (sub->gone) {
-		hub_sub_free(sub);
-		return;
-	}
-
-	if (!ok) {
-		hub_stats->db_errors++;
-		return;
-	}
-
-	sub->checked = 1;
-	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > last ||
-	    sub->cursor < trimmed)
-		replay_reset(sub, last, trimmed);
-	else
-		sub->cursor_kind = CURSOR_VALID;
-
-	replay_kick(sub);
-}
-
-/*
- * The cursor cannot be honoured: say so with an "event: reset" frame
- * whose data is the oldest id kept, and whose id moves the client's
- * cursor just before it. Then everything kept follows.
- */
-static void
-replay_reset(struct hub_sub *sub, u_int64_t last, u_int64_t trimmed)
-{
-	struct hub_frame	*f;
-	char			oldest[24];
-	int			len;
-
-	len = snprintf(oldest, sizeof(oldest), "%" PRIu64,
-	    last > trimmed ? trimmed + 1 : last + 1);
-	f = hub_frame_alloc(trimmed, "", "reset", oldest, (size_t)len);
-
-	sub->cursor_kind = CURSOR_VALID;
-	sub->cursor = trimmed;
-	if (f != NULL) {
-		hub_sub_send(sub, f);
-		hub_frame_unref(f);
-	}
-}
-
-static void
-replay_page(const struct store_rows *rows, void *arg)
-{
-	struct hub_sub		*sub = arg;
-	struct hub_frame	*f;
-	struct store_event	ev;
-	struct kore_buf		batch;
-	size_t			i, n;
-
-	sub->querying = 0;
-	if (sub->gone) {
-		hub_sub_free(sub);
-		return;
-	}
-
-	if (rows == NULL) {
-		hub_stats->db_errors++;
-		return;
-	}
-
-	kore_buf_init(&batch, 4096);
-	n = store_rows_count(rows);
-	for (i = 0; i < n && !replay_full(sub, batch.offset); i++) {
-		store_rows_get(rows, i, &ev);
-		sub->cursor = ev.id;
-		if (!hub_sub_wants(sub, ev.topic))
-			continue;
-		if ((f = hub_frame_alloc(ev.id, ev.topic, ev.event, ev.data,
-		    ev.data_len)) == NULL)
-			continue;
-		hub_stats->replayed++;
-		kore_buf_append(&batch, f->data, f->len);
-		hub_frame_unref(f);
-	}
-	replay_batch_send(sub, &batch);
-
-	/* A short page, all sent: nothing more up to query_head. */
-	if (i == n && n < REPLAY_PAGE && sub->cursor < sub->query_head)
-		sub->cursor = sub->query_head;
-
-	replay_kick(sub);
-}
-
-/* Advance, then write what that queued. */
-void
-replay_kick(struct hub_sub *sub)
-{
-	replay_advance(sub);
-	if (sub->c != NULL && !net_send_flush(sub->c))
-		kore_connection_disconnect(sub->c);
 }

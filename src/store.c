@@ -23,7 +23,7 @@
 #include "store.h"
 
 /* Change it with every change of the schema below: that runs it again. */
-#define STORE_VERSION	"ssehub schema 1"
+#define STORE_VERSION	"ssehub schema 2"
 
 struct store_rows {
 	PGresult	*res;
@@ -48,8 +48,10 @@ static int	store_call(struct db *, const char *, int,
 		    const char *const *, void *, void *, db_result_cb);
 static uint64_t	store_value_u64(PGresult *, int, int);
 
-static struct db		*store_log;
-static struct db		*store_writer;
+static struct db		*store_log;	/* LISTEN; the bus's reads */
+static struct db		*store_read;	/* catch-up pages, checks */
+static struct db		*store_writer;	/* appends, outbox drains */
+static struct db		*store_maint;	/* retention; or NULL */
 static struct store_hooks	store_hooks;
 
 /*
@@ -168,19 +170,28 @@ static const char store_sql_migrate[] =
 "  DELETE FROM ssehub.events WHERE id > v_from AND id <= v_to; "
 "  GET DIAGNOSTICS n = ROW_COUNT; "
 "  UPDATE ssehub.trim SET trimmed_through = v_to; "
-"  PERFORM pg_notify('ssehub_trim', v_to::text); "
 "  DELETE FROM ssehub.idempotency WHERE key IN (SELECT key FROM"
 "    ssehub.idempotency WHERE created_at < now() - interval '24 hours'"
 "    LIMIT p_batch); "
 "  RETURN n; "
 "END $f$;"
+/*
+ * Ids follow commit order for SQL publishes too: the head lock is taken
+ * before the rows are chosen. A drainer that chose first and locked
+ * later could lose the lock to one that chose rows committed after its
+ * own, and number them lower. After the lock, the DELETE's snapshot
+ * (a new one, READ COMMITTED) sees every row committed before it; the
+ * unlocked EXISTS only spares an empty outbox the lock.
+ */
 "CREATE OR REPLACE FUNCTION ssehub.drain_outbox(p_limit int DEFAULT 1000)"
 "  RETURNS bigint LANGUAGE plpgsql AS $f$ "
 "DECLARE t text[]; e text[]; d text[]; "
 "BEGIN "
+"  IF NOT EXISTS (SELECT 1 FROM ssehub.outbox) THEN RETURN 0; END IF; "
+"  PERFORM 1 FROM ssehub.head FOR UPDATE; "
 "  WITH moved AS (DELETE FROM ssehub.outbox WHERE seq IN"
-"    (SELECT seq FROM ssehub.outbox ORDER BY seq LIMIT p_limit"
-"     FOR UPDATE SKIP LOCKED) RETURNING seq, topic, event, data)"
+"    (SELECT seq FROM ssehub.outbox ORDER BY seq LIMIT p_limit)"
+"    RETURNING seq, topic, event, data)"
 "  SELECT array_agg(topic ORDER BY seq), array_agg(event ORDER BY seq),"
 "    array_agg(data ORDER BY seq) INTO t, e, d FROM moved; "
 "  IF t IS NULL THEN RETURN 0; END IF; "
@@ -194,16 +205,32 @@ static const char store_sql_version[] =
     " 'pg_class'), '')";
 
 static const char store_sql_listen[] =
-    "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_trim;";
+    "LISTEN ssehub; LISTEN ssehub_outbox;";
 
-static const char store_sql_fetch_all[] =
-    "SELECT id, topic, event, data FROM ssehub.events"
-    " WHERE id > $1::bigint ORDER BY id LIMIT $2::int";
+/*
+ * A page of events above a cursor, with the head and the trim point read
+ * in the same snapshot (one statement): a reader can then tell "no more
+ * rows up to the head" and "rows above my cursor were removed" from the
+ * page alone. Row 0 always exists; its event columns are NULL when the
+ * page is empty. With topics, each topic's index range is scanned for at
+ * most limit rows, so a page costs O(topics x limit), not a sort of every
+ * matching row.
+ */
+#define STORE_SQL_PAGE(events)						\
+    "SELECT b.last_id, b.trimmed_through, e.id, e.topic, e.event, e.data"	\
+    " FROM (SELECT h.last_id, t.trimmed_through"				\
+    " FROM ssehub.head h, ssehub.trim t) b LEFT JOIN LATERAL (" events	\
+    ") e ON true ORDER BY e.id"
 
-static const char store_sql_fetch_topics[] =
+static const char store_sql_fetch_all[] = STORE_SQL_PAGE(
     "SELECT id, topic, event, data FROM ssehub.events"
-    " WHERE id > $1::bigint AND topic = ANY($3::text[])"
-    " ORDER BY id LIMIT $2::int";
+    " WHERE id > $1::bigint ORDER BY id LIMIT $2::int");
+
+static const char store_sql_fetch_topics[] = STORE_SQL_PAGE(
+    "SELECT x.* FROM unnest($3::text[]) n(name) CROSS JOIN LATERAL"
+    " (SELECT id, topic, event, data FROM ssehub.events"
+    " WHERE topic = n.name AND id > $1::bigint ORDER BY id LIMIT $2::int) x"
+    " ORDER BY x.id LIMIT $2::int");
 
 static const char store_sql_bounds[] =
     "SELECT h.last_id, t.trimmed_through FROM ssehub.head h, ssehub.trim t";
@@ -257,8 +284,15 @@ store_migrate_now(const char *conninfo)
 	PQfinish(conn);
 }
 
+/*
+ * Four connections, so that no kind of work queues behind another: the
+ * bus follows the log on its own, catch-up pages cannot delay live
+ * delivery, and trimming and VACUUM (worker 1, when retention is on)
+ * cannot delay a publish.
+ */
 void
-store_init(const char *conninfo, const struct store_hooks *hooks)
+store_init(const char *conninfo, const struct store_hooks *hooks,
+    int maintenance)
 {
 	struct db_hooks		h;
 
@@ -270,16 +304,24 @@ store_init(const char *conninfo, const struct store_hooks *hooks)
 	store_log = db_alloc("log", conninfo, &h);
 
 	memset(&h, 0, sizeof(h));
+	store_read = db_alloc("read", conninfo, &h);
 	store_writer = db_alloc("append", conninfo, &h);
+	if (maintenance)
+		store_maint = db_alloc("maintenance", conninfo, &h);
 
 	db_start(store_log);
+	db_start(store_read);
 	db_start(store_writer);
+	if (store_maint != NULL)
+		db_start(store_maint);
 }
 
+/* Every connection this worker serves with is up. */
 int
-store_log_ready(void)
+store_ready(void)
 {
-	return (db_is_ready(store_log));
+	return (db_is_ready(store_log) && db_is_ready(store_read) &&
+	    db_is_ready(store_writer));
 }
 
 int
@@ -347,27 +389,46 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 	if (errno != 0 || *end != '\0' || end == payload)
 		return;
 
-	if (strcmp(channel, "ssehub_trim") == 0)
-		store_hooks.trimmed(last);
-	else
-		store_hooks.appended(last);
+	store_hooks.appended(last);
 }
 
 size_t
 store_rows_count(const struct store_rows *rows)
 {
-	return ((size_t)PQntuples(rows->res));
+	int	n = PQntuples(rows->res);
+
+	if (n == 1 && PQgetisnull(rows->res, 0, 2))
+		return (0);
+	return ((size_t)n);
 }
 
 void
 store_rows_get(const struct store_rows *rows, size_t i,
     struct store_event *ev)
 {
-	ev->id = store_value_u64(rows->res, i, 0);
-	ev->topic = PQgetvalue(rows->res, i, 1);
-	ev->event = PQgetvalue(rows->res, i, 2);
-	ev->data = PQgetvalue(rows->res, i, 3);
-	ev->data_len = (size_t)PQgetlength(rows->res, i, 3);
+	ev->id = store_value_u64(rows->res, i, 2);
+	ev->topic = PQgetvalue(rows->res, i, 3);
+	ev->event = PQgetvalue(rows->res, i, 4);
+	ev->data = PQgetvalue(rows->res, i, 5);
+	ev->data_len = (size_t)PQgetlength(rows->res, i, 5);
+}
+
+uint64_t
+store_rows_head(const struct store_rows *rows)
+{
+	return (store_value_u64(rows->res, 0, 0));
+}
+
+uint64_t
+store_rows_trimmed(const struct store_rows *rows)
+{
+	return (store_value_u64(rows->res, 0, 1));
+}
+
+static struct db *
+store_conn(int which)
+{
+	return (which == STORE_LOG ? store_log : store_read);
 }
 
 /*
@@ -375,7 +436,7 @@ store_rows_get(const struct store_rows *rows, size_t i,
  * text[] literal or NULL for every topic.
  */
 int
-store_fetch(uint64_t after, const char *topics, int limit,
+store_fetch(int which, uint64_t after, const char *topics, int limit,
     store_rows_cb cb, void *arg)
 {
 	char		a[24], l[16];
@@ -388,17 +449,17 @@ store_fetch(uint64_t after, const char *topics, int limit,
 	v[2] = topics;
 
 	if (topics == NULL) {
-		return (store_call(store_log, store_sql_fetch_all, 2, v,
-		    cb, arg, store_rows_done));
+		return (store_call(store_conn(which), store_sql_fetch_all, 2,
+		    v, cb, arg, store_rows_done));
 	}
-	return (store_call(store_log, store_sql_fetch_topics, 3, v,
+	return (store_call(store_conn(which), store_sql_fetch_topics, 3, v,
 	    cb, arg, store_rows_done));
 }
 
 int
-store_bounds(store_bounds_cb cb, void *arg)
+store_bounds(int which, store_bounds_cb cb, void *arg)
 {
-	return (store_call(store_log, store_sql_bounds, 0, NULL,
+	return (store_call(store_conn(which), store_sql_bounds, 0, NULL,
 	    cb, arg, store_bounds_done));
 }
 
@@ -432,14 +493,11 @@ store_append_once(const char *key, const char *hash, const char *topics,
 	    cb, arg, store_once_done));
 }
 
-/*
- * cb gets the number of events moved from the outbox into the log. On
- * the log connection: it is the one whose (re)connect triggers a drain.
- */
+/* cb gets the number of events moved from the outbox into the log. */
 int
 store_drain_outbox(store_id_cb cb, void *arg)
 {
-	return (store_call(store_log, store_sql_drain, 0, NULL,
+	return (store_call(store_writer, store_sql_drain, 0, NULL,
 	    cb, arg, store_id_done));
 }
 
@@ -455,7 +513,7 @@ store_trim(uint64_t keep, uint64_t seconds, store_id_cb cb, void *arg)
 	v[0] = k;
 	v[1] = sec;
 
-	return (store_call(store_writer, store_sql_trim, 2, v,
+	return (store_call(store_maint, store_sql_trim, 2, v,
 	    cb, arg, store_id_done));
 }
 
@@ -490,7 +548,7 @@ store_call(struct db *db, const char *sql, int n, const char *const *v,
 int
 store_vacuum(void)
 {
-	return (db_query(store_writer, store_sql_vacuum, 0, NULL, NULL,
+	return (db_query(store_maint, store_sql_vacuum, 0, NULL, NULL,
 	    store_vacuum_done, NULL));
 }
 

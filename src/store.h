@@ -1,9 +1,10 @@
 /*
  * store: the event log in PostgreSQL. The only file that speaks SQL.
  *
- * Each worker holds two connections: the "log" connection LISTENs and
- * reads (live pulls, replays), the "append" connection writes (group
- * commits, outbox drains), so a long replay never delays a publish.
+ * Each worker holds its own connections (store.c, store_init()): the
+ * "log" one LISTENs and follows the log, "read" serves catch-ups,
+ * "append" writes (group commits, outbox drains), and on worker 1, when
+ * retention is on, "maintenance" trims and vacuums.
  */
 #ifndef SSEHUB_STORE_H
 #define SSEHUB_STORE_H
@@ -28,9 +29,11 @@ struct store_hooks {
 	void	(*appended)(uint64_t last);
 	/* An application committed events into the outbox. */
 	void	(*outbox)(void);
-	/* Retention removed every event up to and including this id. */
-	void	(*trimmed)(uint64_t);
 };
+
+/* Which connection reads (store_fetch, store_bounds). */
+#define STORE_LOG	1
+#define STORE_READ	2
 
 /* rows is NULL when the query failed; it is valid only during the call. */
 typedef void	(*store_rows_cb)(const struct store_rows *, void *);
@@ -50,17 +53,21 @@ struct store_once {
 typedef void	(*store_once_cb)(const struct store_once *, void *);
 
 void	store_migrate_now(const char *conninfo);
-void	store_init(const char *conninfo, const struct store_hooks *);
-int	store_log_ready(void);
+void	store_init(const char *conninfo, const struct store_hooks *,
+	    int maintenance);
+int	store_ready(void);
 int	store_append_ready(void);
 
+/* A page: its events, and the head and trim point of its snapshot. */
 size_t	store_rows_count(const struct store_rows *);
 void	store_rows_get(const struct store_rows *, size_t,
 	    struct store_event *);
+uint64_t store_rows_head(const struct store_rows *);
+uint64_t store_rows_trimmed(const struct store_rows *);
 
-int	store_fetch(uint64_t after, const char *topics, int limit,
+int	store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    store_rows_cb, void *);
-int	store_bounds(store_bounds_cb, void *);
+int	store_bounds(int which, store_bounds_cb, void *);
 int	store_append(const char *topics, const char *events,
 	    const char *data, store_id_cb, void *);
 int	store_append_once(const char *key, const char *hash,

@@ -1,0 +1,100 @@
+/*
+ * frame: encoded SSE frames with a reference count. One allocation
+ * holds the header and the bytes, so a netbuf that points at f->data
+ * finds its frame again by subtracting the offset (sub.c).
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+#include "sse_frame.h"
+
+static struct frame	*frame_alloc(u_int64_t, const char *, size_t);
+
+static struct frame *
+frame_alloc(u_int64_t id, const char *topic, size_t size)
+{
+	struct frame	*f;
+
+	f = kore_malloc(sizeof(*f) + size);
+	f->refs = 1;
+	f->id = id;
+	f->len = size;
+	(void)kore_strlcpy(f->topic, topic, sizeof(f->topic));
+
+	return (f);
+}
+
+struct frame *
+frame_event(const struct store_event *ev)
+{
+	struct frame	*f;
+	size_t		size;
+
+	if ((size = sse_frame_size(ev->id, ev->event, ev->data,
+	    ev->data_len)) == 0)
+		return (NULL);
+
+	f = frame_alloc(ev->id, ev->topic, size);
+	if (!sse_frame_encode(f->data, size, ev->id, ev->event, ev->data,
+	    ev->data_len, &f->len)) {
+		kore_free(f);
+		return (NULL);
+	}
+
+	return (f);
+}
+
+struct frame *
+frame_reset(u_int64_t trimmed, u_int64_t oldest)
+{
+	struct store_event	ev;
+	char			buf[24];
+	int			len;
+
+	len = snprintf(buf, sizeof(buf), "%" PRIu64, oldest);
+	ev.id = trimmed;
+	ev.topic = "";
+	ev.event = "reset";
+	ev.data = buf;
+	ev.data_len = (size_t)len;
+
+	return (frame_event(&ev));
+}
+
+struct frame *
+frame_batch(u_int64_t last, const void *data, size_t len)
+{
+	struct frame	*f;
+
+	f = frame_alloc(last, "", len);
+	memcpy(f->data, data, len);
+
+	return (f);
+}
+
+struct frame *
+frame_comment(const char *text)
+{
+	struct frame	*f;
+	size_t		size;
+
+	size = strlen(text) + 4;
+	f = frame_alloc(0, "", size);
+	f->len = sse_comment_encode(f->data, size, text);
+
+	return (f);
+}
+
+void
+frame_unref(struct frame *f)
+{
+	if (--f->refs == 0)
+		kore_free(f);
+}

@@ -1,0 +1,33 @@
+/*
+ * frame: an encoded SSE frame, reference-counted so that one copy serves
+ * every subscriber whose socket queue points at it, and the window of
+ * recent frames beside them. Whoever holds a reference drops it with
+ * frame_unref(); the last one frees the frame.
+ */
+#ifndef SSEHUB_FRAME_H
+#define SSEHUB_FRAME_H
+
+#include <sys/types.h>
+
+#include "publish_body.h"
+#include "store.h"
+
+struct frame {
+	u_int32_t	refs;
+	u_int64_t	id;		/* of the last event it carries */
+	size_t		len;
+	char		topic[PUBLISH_TOPIC_MAX + 1];	/* "" if several */
+	char		data[];
+};
+
+/* An event of the log, or NULL when it cannot be framed. */
+struct frame	*frame_event(const struct store_event *);
+/* "id: trimmed, event: reset, data: oldest": the cursor was lost. */
+struct frame	*frame_reset(u_int64_t trimmed, u_int64_t oldest);
+/* Frames already encoded back to back, the last with id last. */
+struct frame	*frame_batch(u_int64_t last, const void *, size_t);
+/* A comment line ("heartbeat"), kept by its caller for ever. */
+struct frame	*frame_comment(const char *);
+void		frame_unref(struct frame *);
+
+#endif
