@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "bus.h"
+#include "follow.h"
 #include "hub.h"
 #include "settings.h"
 #include "stats.h"
@@ -21,30 +22,25 @@
 
 #define BUS_PAGE	1000
 #define BUS_TICK_MS	1000
-#define BUS_STALE_MS	5000	/* no progress for this long: not following */
 
 static void	bus_ready(void);
 static void	bus_tick(void *, u_int64_t);
 static void	bus_ask(void);
 static void	bus_bounds(int, uint64_t, uint64_t, void *);
 static void	bus_appended(uint64_t);
-static void	bus_behind(uint64_t);
 static void	bus_pull(void);
 static void	bus_rows(const struct store_rows *, void *);
 static void	bus_outbox(void);
 static void	bus_drain(void);
 static void	bus_drained(int, uint64_t, void *);
 
-static uint64_t		bus_head;	/* last event handed to the hub */
+static struct follow	bus_log;	/* .head: last event to the hub */
 static uint64_t		bus_known;	/* highest id announced */
 static int		bus_started;
 static int		bus_asking;
 static int		bus_pulling;
 static int		bus_draining;
 static int		bus_drain_again;
-static u_int64_t	bus_heard;	/* last answer from the log, ms */
-static uint64_t		bus_target;	/* must reach this id ... */
-static u_int64_t	bus_target_at;	/* ... soon after this, ms */
 
 void
 bus_init(void)
@@ -59,18 +55,11 @@ bus_init(void)
 	kore_timer_add(bus_tick, BUS_TICK_MS, NULL, 0);
 }
 
-/*
- * Following: the log answered lately, and whenever it was seen ahead of
- * us, we caught up with that point within BUS_STALE_MS.
- */
 int
 bus_following(void)
 {
-	u_int64_t	now = kore_time_ms();
-
-	if (!bus_started || !store_ready() || now - bus_heard > BUS_STALE_MS)
-		return (0);
-	return (bus_target == 0 || now - bus_target_at <= BUS_STALE_MS);
+	return (bus_started && store_ready() &&
+	    follow_ok(&bus_log, kore_time_ms()));
 }
 
 /*
@@ -111,14 +100,13 @@ bus_bounds(int ok, uint64_t last, uint64_t trimmed, void *arg)
 	if (!ok)
 		return;
 
-	bus_heard = kore_time_ms();
 	if (!bus_started) {
-		bus_head = last;
+		follow_moved(&bus_log, last);
 		bus_known = last;
 		bus_started = 1;
 		hub_start(last);
-		return;
 	}
+	follow_heard(&bus_log, kore_time_ms(), last);
 	bus_appended(last);
 }
 
@@ -127,27 +115,15 @@ bus_appended(uint64_t last)
 {
 	if (last > bus_known)
 		bus_known = last;
-	if (bus_started && bus_known > bus_head) {
-		bus_behind(bus_known);
+	if (bus_started && bus_known > bus_log.head)
 		bus_pull();
-	}
-}
-
-/* The log is at least at id: note it as the point to reach. */
-static void
-bus_behind(uint64_t id)
-{
-	if (bus_target == 0) {
-		bus_target = id;
-		bus_target_at = kore_time_ms();
-	}
 }
 
 static void
 bus_pull(void)
 {
 	if (!bus_pulling)
-		bus_pulling = store_fetch(STORE_LOG, bus_head, NULL,
+		bus_pulling = store_fetch(STORE_LOG, bus_log.head, NULL,
 		    BUS_PAGE, bus_rows, NULL);
 }
 
@@ -164,28 +140,21 @@ bus_rows(const struct store_rows *rows, void *arg)
 		return;
 	}
 
-	bus_heard = kore_time_ms();
 	n = store_rows_count(rows);
 	for (i = 0; i < n; i++) {
 		store_rows_get(rows, i, &ev);
-		if (ev.id != bus_head + 1) {
+		if (ev.id != bus_log.head + 1) {
 			kore_log(LOG_NOTICE, "log: %" PRIu64 "-%" PRIu64
 			    " removed before this worker read them",
-			    bus_head + 1, ev.id - 1);
+			    bus_log.head + 1, ev.id - 1);
 			hub_gap(ev.id - 1);
 		}
 		hub_publish(&ev);
-		bus_head = ev.id;
+		follow_moved(&bus_log, ev.id);
 	}
 
-	if (bus_target != 0 && bus_head >= bus_target)
-		bus_target = 0;
-	if (store_rows_head(rows) > bus_known)
-		bus_known = store_rows_head(rows);
-	if (bus_known > bus_head) {
-		bus_behind(bus_known);
-		bus_pull();
-	}
+	follow_heard(&bus_log, kore_time_ms(), store_rows_head(rows));
+	bus_appended(store_rows_head(rows));
 }
 
 /*

@@ -24,31 +24,6 @@
 #include "stats.h"
 #include "sub.h"
 
-#define S(x)	(1u << (x))
-
-/* For each state, the states it may move to. */
-static const unsigned int sub_moves[] = {
-	[SUB_WAITING] = S(SUB_REPLAYING) | S(SUB_CLOSED),
-	[SUB_REPLAYING] = S(SUB_WAITING) | S(SUB_CHECKING) | S(SUB_PAUSED) |
-	    S(SUB_FETCHING) | S(SUB_LIVE) | S(SUB_CLOSED),
-	[SUB_CHECKING] = S(SUB_REPLAYING) | S(SUB_WAITING) | S(SUB_LIVE) |
-	    S(SUB_CLOSED),
-	[SUB_PAUSED] = S(SUB_REPLAYING) | S(SUB_CLOSED),
-	[SUB_FETCHING] = S(SUB_REPLAYING) | S(SUB_WAITING) | S(SUB_CLOSED),
-	[SUB_LIVE] = S(SUB_CLOSED),
-	[SUB_CLOSED] = 0,
-};
-
-static const char *const sub_names[] = {
-	[SUB_WAITING] = "waiting",
-	[SUB_REPLAYING] = "replaying",
-	[SUB_CHECKING] = "checking",
-	[SUB_PAUSED] = "paused",
-	[SUB_FETCHING] = "fetching",
-	[SUB_LIVE] = "live",
-	[SUB_CLOSED] = "closed",
-};
-
 static void			sub_queue(struct sub *, struct frame *);
 static int			sub_sent(struct netbuf *);
 
@@ -80,22 +55,16 @@ sub_alloc(struct connection *c, int ntopics)
 	return (sub);
 }
 
-const char *
-sub_state_name(enum sub_state st)
-{
-	return (sub_names[st]);
-}
-
 void
 sub_set_state(struct sub *sub, enum sub_state to)
 {
-	if (!(sub_moves[sub->state] & S(to))) {
+	if (!sub_state_can(sub->state, to)) {
 		fatalx("subscriber %p: %s -> %s is not a move it can make",
-		    (void *)sub, sub_names[sub->state], sub_names[to]);
+		    (void *)sub, sub_state_name(sub->state), sub_state_name(to));
 	}
 	if (sub_debug) {
 		kore_log(LOG_DEBUG, "subscriber %p: %s -> %s at %" PRIu64,
-		    (void *)sub, sub_names[sub->state], sub_names[to],
+		    (void *)sub, sub_state_name(sub->state), sub_state_name(to),
 		    sub->cursor);
 	}
 	sub->state = to;
@@ -107,7 +76,7 @@ sub_cursor_set(struct sub *sub, u_int64_t id)
 {
 	if (id < sub->cursor) {
 		fatalx("subscriber %p (%s): cursor back from %" PRIu64
-		    " to %" PRIu64, (void *)sub, sub_names[sub->state],
+		    " to %" PRIu64, (void *)sub, sub_state_name(sub->state),
 		    sub->cursor, id);
 	}
 	sub->cursor = id;
@@ -122,7 +91,7 @@ sub_cursor_reset(struct sub *sub, u_int64_t id)
 {
 	if (sub->state != SUB_CHECKING)
 		fatalx("subscriber %p: reset while %s", (void *)sub,
-		    sub_names[sub->state]);
+		    sub_state_name(sub->state));
 	if (sub_debug) {
 		kore_log(LOG_DEBUG, "subscriber %p: cursor reset from %"
 		    PRIu64 " to %" PRIu64, (void *)sub, sub->cursor, id);
@@ -257,7 +226,7 @@ sub_free(struct sub *sub)
 {
 	if (sub->state != SUB_CLOSED)
 		fatalx("subscriber %p freed while %s", (void *)sub,
-		    sub_names[sub->state]);
+		    sub_state_name(sub->state));
 	kore_free(sub->topics_lit);
 	kore_free(sub);
 }

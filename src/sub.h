@@ -26,16 +26,7 @@
 #include <sys/queue.h>
 
 #include "quota.h"
-
-enum sub_state {
-	SUB_WAITING,
-	SUB_REPLAYING,
-	SUB_CHECKING,
-	SUB_PAUSED,
-	SUB_FETCHING,
-	SUB_LIVE,
-	SUB_CLOSED
-};
+#include "sub_state.h"
 
 struct connection;
 struct acl_rule;
@@ -81,6 +72,5 @@ void		sub_comment(struct sub *, struct frame *);
 void		sub_flush(struct sub *);
 int		sub_close(struct sub *);
 void		sub_free(struct sub *);
-const char	*sub_state_name(enum sub_state);
 
 #endif

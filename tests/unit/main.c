@@ -18,6 +18,7 @@ main(void)
 	sr = srunner_create(acl_suite());
 	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, cursor_suite());
+	srunner_add_suite(sr, follow_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());
@@ -26,6 +27,7 @@ main(void)
 	srunner_add_suite(sr, settings_suite());
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, stats_suite());
+	srunner_add_suite(sr, sub_state_suite());
 	srunner_add_suite(sr, utf8_suite());
 
 	/* CK_VERBOSITY=verbose in the environment lists every test. */

@@ -9,6 +9,7 @@
 Suite	*acl_suite(void);
 Suite	*auth_suite(void);
 Suite	*cursor_suite(void);
+Suite	*follow_suite(void);
 Suite	*pg_array_suite(void);
 Suite	*publish_body_suite(void);
 Suite	*query_suite(void);
@@ -17,6 +18,7 @@ Suite	*quota_suite(void);
 Suite	*settings_suite(void);
 Suite	*sse_frame_suite(void);
 Suite	*stats_suite(void);
+Suite	*sub_state_suite(void);
 Suite	*utf8_suite(void);
 
 #endif
