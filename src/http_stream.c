@@ -10,6 +10,10 @@
  */
 
 #include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 #include <kore/kore.h>
 #include <kore/http.h>
@@ -48,6 +52,7 @@ static int	stream_cursor(const char *, size_t, void *);
 static int	stream_token(const char *, size_t, void *);
 static int	stream_authorize(struct http_request *, struct stream_args *);
 static void	stream_open(struct http_request *);
+static void	stream_deadline(struct connection *);
 static int	stream_admit(struct http_request *, struct hub_request *);
 static void	stream_refuse(struct http_request *);
 
@@ -259,7 +264,24 @@ stream_open(struct http_request *req)
 
 	c->flags &= ~CONN_CLOSE_EMPTY;
 	c->http_timeout = 0;
-	/* Two and a half heartbeats: dead clients go within ~2 beats. */
+	/* Two and a half heartbeats: a client that stops reading goes. */
 	c->idle_timer.length = settings.heartbeat_ms * 5 / 2;
 	kore_connection_start_idletimer(c);
+	stream_deadline(c);
+}
+
+/*
+ * A peer that vanished without a FIN (a dropped network, a sleeping
+ * laptop) still lets the kernel take our heartbeats into its buffer, so
+ * the idle timer never fires; TCP gives up only after ~15 minutes of
+ * retransmissions. Unacknowledged heartbeats end it after 2.5 beats.
+ */
+static void
+stream_deadline(struct connection *c)
+{
+	unsigned int	ms = settings.heartbeat_ms * 5 / 2;
+
+	if (setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
+	    sizeof(ms)) == -1)
+		kore_log(LOG_NOTICE, "TCP_USER_TIMEOUT: %s", errno_s);
 }

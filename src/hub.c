@@ -30,19 +30,13 @@
 #include "sse_frame.h"
 #include "stats.h"
 #include "sub.h"
+#include "topics.h"
 #include "window.h"
 
 #define HUB_TIDY_MS		250
 
-struct hub_topic {
-	TAILQ_ENTRY(hub_topic)	list;
-	TAILQ_HEAD(, sub_link)	links;
-	char			name[PUBLISH_TOPIC_MAX + 1];
-};
-
 static void		hub_fanout(struct frame *);
 static void		hub_deliver(struct sub *, struct frame *);
-static struct hub_topic	*hub_topic_get(const char *, int);
 static void		hub_sub_link(struct sub *, const struct hub_request *);
 static void		hub_sub_unlink(struct sub *);
 static void		hub_reap(void);
@@ -55,8 +49,6 @@ static char		*hub_topics_literal(const struct hub_request *);
 
 static TAILQ_HEAD(, sub)	hub_subs = TAILQ_HEAD_INITIALIZER(hub_subs);
 static TAILQ_HEAD(, sub)	hub_dead = TAILQ_HEAD_INITIALIZER(hub_dead);
-static TAILQ_HEAD(, hub_topic)	hub_topics =
-    TAILQ_HEAD_INITIALIZER(hub_topics);
 static TAILQ_HEAD(, sub_link)	hub_wildcard =
     TAILQ_HEAD_INITIALIZER(hub_wildcard);
 static struct frame		*hub_beat;
@@ -66,6 +58,7 @@ void
 hub_init(void)
 {
 	sub_init();
+	topics_init();
 	window_init(settings.ring_size);
 	replay_init();
 	hub_stats = stats_slot(worker->id);
@@ -148,10 +141,10 @@ hub_publish(const struct store_event *ev)
 static void
 hub_fanout(struct frame *f)
 {
-	struct hub_topic	*t;
+	struct topic		*t;
 	struct sub_link		*l, *next;
 
-	if ((t = hub_topic_get(f->topic, 0)) != NULL) {
+	if ((t = topics_get(f->topic, 0)) != NULL) {
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
 			next = TAILQ_NEXT(l, list);
 			hub_deliver(l->sub, f);
@@ -243,7 +236,7 @@ static void
 hub_sub_link(struct sub *sub, const struct hub_request *r)
 {
 	struct sub_link		*l;
-	struct hub_topic	*t;
+	struct topic		*t;
 	int			i;
 
 	if (r->ntopics == 0) {
@@ -254,7 +247,7 @@ hub_sub_link(struct sub *sub, const struct hub_request *r)
 	}
 
 	for (i = 0; i < r->ntopics; i++) {
-		t = hub_topic_get(r->topics[i], 1);
+		t = topics_get(r->topics[i], 1);
 		l = &sub->links[i];
 		l->sub = sub;
 		l->topic = t;
@@ -263,12 +256,11 @@ hub_sub_link(struct sub *sub, const struct hub_request *r)
 	}
 }
 
-/* Topics without subscribers are deleted, so the list stays short. */
 static void
 hub_sub_unlink(struct sub *sub)
 {
-	struct hub_topic	*t;
-	int			i;
+	struct topic	*t;
+	int		i;
 
 	if (sub->ntopics == 0) {
 		TAILQ_REMOVE(&hub_wildcard, &sub->links[0], list);
@@ -279,37 +271,8 @@ hub_sub_unlink(struct sub *sub)
 		t = sub->links[i].topic;
 		TAILQ_REMOVE(&t->links, &sub->links[i], list);
 		sub->links[i].name = NULL;
-		if (TAILQ_EMPTY(&t->links)) {
-			TAILQ_REMOVE(&hub_topics, t, list);
-			kore_free(t);
-		}
+		topics_tidy(t);
 	}
-}
-
-/*
- * Topics are found by a linear walk: a worker carries few distinct
- * topics at a time and the walk happens once per event, not per
- * subscriber.
- */
-static struct hub_topic *
-hub_topic_get(const char *name, int create)
-{
-	struct hub_topic	*t;
-
-	TAILQ_FOREACH(t, &hub_topics, list) {
-		if (strcmp(t->name, name) == 0)
-			return (t);
-	}
-
-	if (!create)
-		return (NULL);
-
-	t = kore_calloc(1, sizeof(*t));
-	TAILQ_INIT(&t->links);
-	(void)kore_strlcpy(t->name, name, sizeof(t->name));
-	TAILQ_INSERT_TAIL(&hub_topics, t, list);
-
-	return (t);
 }
 
 static char *
