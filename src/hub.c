@@ -61,7 +61,11 @@ hub_init(void)
 	topics_init();
 	window_init(settings.ring_size);
 	replay_init();
+	/* A worker that died left its gauges and stream counts behind. */
 	hub_stats = stats_slot(worker->id);
+	hub_stats->subscribers = 0;
+	hub_stats->queued_bytes = 0;
+	quota_worker_start(worker->id);
 
 	/* One heartbeat frame for every stream, never freed. */
 	hub_beat = frame_comment("heartbeat");

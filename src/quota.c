@@ -1,5 +1,11 @@
 /*
- * quota: shared counters. The table of addresses is open-addressed with
+ * quota: shared counters. A worker can die anywhere (SIGKILL, a crash),
+ * so the lock is a robust process-shared mutex (the next locker takes it
+ * over from a dead owner), and each worker counts its streams in its own
+ * column, zeroed when a worker with that number starts again: a dead
+ * worker's streams are gone with it, and so are its counts.
+ *
+ * The table of addresses is open-addressed with
  * linear probing; a slot keeps its address at count 0 (so probe chains
  * stay intact) and is reused for a new address only after a probe found
  * no live slot for it. When every slot holds a live address the table
@@ -9,6 +15,8 @@
 
 #include <sys/mman.h>
 
+#include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "quota.h"
@@ -19,8 +27,8 @@
 
 struct quota_addr {
 	uint8_t		addr[QUOTA_ADDR_LEN];
-	uint32_t	count;
 	uint8_t		used;
+	uint16_t	count[QUOTA_WORKERS];	/* streams per worker */
 };
 
 struct quota_bucket {
@@ -29,7 +37,7 @@ struct quota_bucket {
 };
 
 struct quota_shared {
-	int			lock;
+	pthread_mutex_t		lock;
 	struct quota_addr	addrs[QUOTA_SLOTS];
 	struct quota_bucket	buckets[];
 };
@@ -38,14 +46,18 @@ static void			quota_lock(void);
 static void			quota_unlock(void);
 static struct quota_addr	*quota_find(const uint8_t *, int);
 static uint32_t			quota_hash(const uint8_t *);
+static uint32_t			quota_count(const struct quota_addr *);
 
 static struct quota_shared	*quota;
 static size_t			quota_ntokens;
+static unsigned int		quota_worker;	/* this process's column */
 
 int
 quota_init(size_t ntokens)
 {
-	size_t		len;
+	pthread_mutexattr_t	attr;
+	size_t			len;
+	int			ok;
 
 	len = sizeof(*quota) + ntokens * sizeof(struct quota_bucket);
 	quota = mmap(NULL, len, PROT_READ | PROT_WRITE,
@@ -55,20 +67,58 @@ quota_init(size_t ntokens)
 		return (RESULT_ERROR);
 	}
 	quota_ntokens = ntokens;
-	return (RESULT_OK);
+
+	ok = pthread_mutexattr_init(&attr) == 0 &&
+	    pthread_mutexattr_setpshared(&attr, PTHREAD_PROCESS_SHARED) == 0 &&
+	    pthread_mutexattr_setrobust(&attr, PTHREAD_MUTEX_ROBUST) == 0 &&
+	    pthread_mutex_init(&quota->lock, &attr) == 0;
+	(void)pthread_mutexattr_destroy(&attr);
+
+	return (ok ? RESULT_OK : RESULT_ERROR);
 }
 
+/*
+ * A worker starts (or starts again after its predecessor died): its
+ * column of stream counts starts from zero.
+ */
+void
+quota_worker_start(unsigned int worker)
+{
+	size_t		i;
+
+	quota_worker = worker % QUOTA_WORKERS;
+	quota_lock();
+	for (i = 0; i < QUOTA_SLOTS; i++)
+		quota->addrs[i].count[quota_worker] = 0;
+	quota_unlock();
+}
+
+/*
+ * The owner died holding it: what it guarded is a few counters, each
+ * written whole, so the state is taken over as it is.
+ */
 static void
 quota_lock(void)
 {
-	while (__atomic_exchange_n(&quota->lock, 1, __ATOMIC_ACQUIRE))
-		;
+	if (pthread_mutex_lock(&quota->lock) == EOWNERDEAD)
+		(void)pthread_mutex_consistent(&quota->lock);
 }
 
 static void
 quota_unlock(void)
 {
-	__atomic_store_n(&quota->lock, 0, __ATOMIC_RELEASE);
+	(void)pthread_mutex_unlock(&quota->lock);
+}
+
+static uint32_t
+quota_count(const struct quota_addr *s)
+{
+	uint32_t	n = 0;
+	size_t		i;
+
+	for (i = 0; i < QUOTA_WORKERS; i++)
+		n += s->count[i];
+	return (n);
 }
 
 static uint32_t
@@ -96,7 +146,7 @@ quota_find(const uint8_t *a, int create)
 		s = &quota->addrs[(h + i) % QUOTA_SLOTS];
 		if (s->used && memcmp(s->addr, a, QUOTA_ADDR_LEN) == 0)
 			return (s);
-		if (spare == NULL && (!s->used || s->count == 0))
+		if (spare == NULL && (!s->used || quota_count(s) == 0))
 			spare = s;
 		if (!s->used)
 			break;
@@ -107,7 +157,7 @@ quota_find(const uint8_t *a, int create)
 
 	memcpy(spare->addr, a, QUOTA_ADDR_LEN);
 	spare->used = 1;
-	spare->count = 0;
+	memset(spare->count, 0, sizeof(spare->count));
 	return (spare);
 }
 
@@ -125,10 +175,11 @@ quota_stream_enter(const uint8_t addr[QUOTA_ADDR_LEN], uint32_t max,
 	quota_lock();
 	ok = RESULT_OK;
 	if ((s = quota_find(addr, 1)) != NULL) {
-		if (s->count >= max) {
+		if (quota_count(s) >= max ||
+		    s->count[quota_worker] == UINT16_MAX) {
 			ok = RESULT_ERROR;
 		} else {
-			s->count++;
+			s->count[quota_worker]++;
 			*counted = 1;
 		}
 	}
@@ -143,8 +194,8 @@ quota_stream_leave(const uint8_t addr[QUOTA_ADDR_LEN])
 	struct quota_addr	*s;
 
 	quota_lock();
-	if ((s = quota_find(addr, 0)) != NULL && s->count > 0)
-		s->count--;
+	if ((s = quota_find(addr, 0)) != NULL && s->count[quota_worker] > 0)
+		s->count[quota_worker]--;
 	quota_unlock();
 }
 

@@ -1,8 +1,8 @@
 /*
  * quota: resource limits that must hold across all workers, so their
  * counters live in memory shared by the parent and every worker (mapped
- * before the fork), guarded by a spin lock: streams per client address,
- * and publish rate per token. Pure: no Kore.
+ * before the fork), guarded by a robust process-shared mutex: streams per
+ * client address, and publish rate per token. Pure: no Kore.
  */
 #ifndef SSEHUB_QUOTA_H
 #define SSEHUB_QUOTA_H
@@ -11,9 +11,12 @@
 #include <stdint.h>
 
 #define QUOTA_ADDR_LEN		16	/* IPv6; IPv4 is zero-padded */
+#define QUOTA_WORKERS		64	/* columns of stream counts */
 
 /* Maps the shared tables; ntokens publish tokens. */
 int	quota_init(size_t ntokens);
+/* This process is worker n: its stream counts start from zero. */
+void	quota_worker_start(unsigned int n);
 
 /*
  * Counts one more stream from addr, unless max (0: no limit) are open.

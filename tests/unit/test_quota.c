@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -647,6 +648,97 @@ START_TEST(test_quota_publish_shared)
 }
 END_TEST
 
+/*
+ * A worker that dies takes its streams with it; the one that replaces it
+ * (the same number) starts its column from zero, and the other workers'
+ * counts stay.
+ */
+START_TEST(test_quota_worker_restart)
+{
+	uint8_t		a[QUOTA_ADDR_LEN];
+	int		i;
+
+	addr4(a, "192.0.2.7");
+	quota_worker_start(2);
+	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
+	quota_worker_start(1);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
+	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
+
+	/* Worker 1 died with three streams; its successor starts. */
+	quota_worker_start(1);
+	for (i = 0; i < 3; i++)
+		ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
+	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
+
+	/* Worker 2's stream is still counted, and leaves from its column. */
+	quota_worker_start(2);
+	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
+	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
+	quota_worker_start(0);
+}
+END_TEST
+
+/* Runs the table from a child until it is killed. */
+static void
+quota_busy_child(void)
+{
+	uint8_t		a[QUOTA_ADDR_LEN];
+	uint32_t	retry, i;
+	int		counted;
+
+	for (i = 0;; i++) {
+		addr_nth(a, i % 50);
+		(void)quota_stream_enter(a, 1000, &counted);
+		(void)quota_publish(i % NTOKENS, 1, 100, i, &retry);
+		if (counted)
+			quota_stream_leave(a);
+	}
+}
+
+/* 1 when a child could take the lock within two seconds. */
+static int
+quota_lock_free(void)
+{
+	uint8_t		a[QUOTA_ADDR_LEN];
+	pid_t		pid;
+	int		counted, i, status;
+
+	if ((pid = fork()) == 0) {
+		addr4(a, "198.51.100.1");
+		_exit(quota_stream_enter(a, 1, &counted) == RESULT_OK ? 0 : 1);
+	}
+	for (i = 0; i < 200; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return (WIFEXITED(status) && WEXITSTATUS(status) == 0);
+		usleep(10000);
+	}
+	kill(pid, SIGKILL);
+	(void)waitpid(pid, NULL, 0);
+	return (0);
+}
+
+/*
+ * Workers killed at random points, many of them inside the lock: the
+ * next one to lock takes it over instead of waiting for ever.
+ */
+START_TEST(test_quota_owner_killed)
+{
+	pid_t		pid;
+	int		i;
+
+	for (i = 0; i < 200; i++) {
+		if ((pid = fork()) == 0)
+			quota_busy_child();
+		usleep(200 + (i * 37) % 500);
+		kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+	}
+	ck_assert_msg(quota_lock_free(), "the lock stayed taken");
+}
+END_TEST
+
 Suite *
 quota_suite(void)
 {
@@ -666,6 +758,8 @@ quota_suite(void)
 	tcase_add_test(tc, test_quota_window_full);
 	tcase_add_test(tc, test_quota_reuse);
 	tcase_add_test(tc, test_quota_streams_shared);
+	tcase_add_test(tc, test_quota_worker_restart);
+	tcase_add_test(tc, test_quota_owner_killed);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("publish");
