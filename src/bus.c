@@ -50,8 +50,7 @@ bus_init(void)
 	h.ready = bus_ready;
 	h.appended = bus_appended;
 	h.outbox = bus_outbox;
-	store_init(settings.db, &h, worker->id == 1 &&
-	    (settings.retain_events > 0 || settings.retain_seconds > 0));
+	store_init(settings.db, &h, worker->id == 1);
 	kore_timer_add(bus_tick, BUS_TICK_MS, NULL, 0);
 }
 

@@ -30,6 +30,7 @@
 
 #define PUBLISH_BODY_MAX	65536
 #define PUBLISH_KEY_MAX		128
+#define PUBLISH_SCOPE_LEN	8	/* bytes of the token digest */
 
 int	http_publish(struct http_request *);
 
@@ -163,14 +164,18 @@ publish_check(struct http_request *req)
 
 /*
  * The optional Idempotency-Key, and the SHA-256 of the body it covers: a
- * repeat with another body is refused, not silently answered.
+ * repeat with another body is refused, not silently answered. Keys are
+ * scoped by token (a digest of it, never the token): one tenant cannot
+ * claim a key that another will use and have its publish answered
+ * "replayed" while nothing was stored.
  */
 static int
 publish_key(struct http_request *req, struct commit_job *job,
     const struct kore_buf *body)
 {
-	const char	*key;
+	const char	*key, *hdr, *token;
 	u_int8_t	md[SHA256_DIGEST_LENGTH];
+	char		scope[PUBLISH_SCOPE_LEN * 2 + 1];
 	size_t		i, len;
 
 	if (!http_request_header(req, "idempotency-key", &key))
@@ -184,10 +189,20 @@ publish_key(struct http_request *req, struct commit_job *job,
 			return (KORE_RESULT_ERROR);
 	}
 
+	if (!http_request_header(req, "authorization", &hdr) ||
+	    (token = auth_bearer_token(hdr)) == NULL)
+		token = "";
+	(void)SHA256((const u_int8_t *)token, strlen(token), md);
+	for (i = 0; i < PUBLISH_SCOPE_LEN; i++)
+		(void)snprintf(scope + i * 2, 3, "%02x", md[i]);
+
 	(void)SHA256(body->data, body->offset, md);
 	for (i = 0; i < sizeof(md); i++)
 		(void)snprintf(job->hash + i * 2, 3, "%02x", md[i]);
-	job->key = kore_strdup(key);
+
+	len = sizeof(scope) + 1 + len;
+	job->key = kore_malloc(len);
+	(void)snprintf((char *)job->key, len, "%s:%s", scope, key);
 
 	return (KORE_RESULT_OK);
 }

@@ -23,7 +23,7 @@
 #include "store.h"
 
 /* Change it with every change of the schema below: that runs it again. */
-#define STORE_VERSION	"ssehub schema 2"
+#define STORE_VERSION	"ssehub schema 3"
 
 struct store_rows {
 	PGresult	*res;
@@ -170,11 +170,15 @@ static const char store_sql_migrate[] =
 "  DELETE FROM ssehub.events WHERE id > v_from AND id <= v_to; "
 "  GET DIAGNOSTICS n = ROW_COUNT; "
 "  UPDATE ssehub.trim SET trimmed_through = v_to; "
-"  DELETE FROM ssehub.idempotency WHERE key IN (SELECT key FROM"
-"    ssehub.idempotency WHERE created_at < now() - interval '24 hours'"
-"    LIMIT p_batch); "
 "  RETURN n; "
 "END $f$;"
+/* Expired idempotency keys, a batch per call, retention on or not. */
+"CREATE OR REPLACE FUNCTION ssehub.purge_keys(p_batch int DEFAULT 1000)"
+"  RETURNS bigint LANGUAGE sql AS $f$ "
+"  WITH gone AS (DELETE FROM ssehub.idempotency WHERE key IN"
+"    (SELECT key FROM ssehub.idempotency"
+"     WHERE created_at < now() - interval '24 hours' LIMIT p_batch)"
+"    RETURNING 1) SELECT count(*) FROM gone $f$;"
 /*
  * Ids follow commit order for SQL publishes too: the head lock is taken
  * before the rows are chosen. A drainer that chose first and locked
@@ -241,6 +245,8 @@ static const char store_sql_vacuum[] =
 static const char store_sql_trim[] =
     "SELECT ssehub.trim_events($1::bigint, $2::bigint)";
 
+static const char store_sql_purge[] = "SELECT ssehub.purge_keys()";
+
 static const char store_sql_append[] =
     "SELECT ssehub.append($1::text[], $2::text[], $3::text[])";
 
@@ -285,9 +291,9 @@ store_migrate_now(const char *conninfo)
 }
 
 /*
- * Four connections, so that no kind of work queues behind another: the
+ * Own connections, so that no kind of work queues behind another: the
  * bus follows the log on its own, catch-up pages cannot delay live
- * delivery, and trimming and VACUUM (worker 1, when retention is on)
+ * delivery, and maintenance (trimming, VACUUM, expired keys: worker 1)
  * cannot delay a publish.
  */
 void
@@ -538,6 +544,14 @@ store_call(struct db *db, const char *sql, int n, const char *const *v,
 	}
 
 	return (KORE_RESULT_OK);
+}
+
+/* One batch of expired idempotency keys; cb gets how many went. */
+int
+store_purge_keys(store_id_cb cb, void *arg)
+{
+	return (store_call(store_maint, store_sql_purge, 0, NULL,
+	    cb, arg, store_id_done));
 }
 
 /*

@@ -3,8 +3,8 @@
  *
  * Each worker holds its own connections (store.c, store_init()): the
  * "log" one LISTENs and follows the log, "read" serves catch-ups,
- * "append" writes (group commits, outbox drains), and on worker 1, when
- * retention is on, "maintenance" trims and vacuums.
+ * "append" writes (group commits, outbox drains), and on worker 1
+ * "maintenance" trims, vacuums and purges expired idempotency keys.
  */
 #ifndef SSEHUB_STORE_H
 #define SSEHUB_STORE_H
@@ -75,6 +75,7 @@ int	store_append_once(const char *key, const char *hash,
 	    store_once_cb, void *);
 int	store_drain_outbox(store_id_cb, void *);
 int	store_trim(uint64_t keep, uint64_t seconds, store_id_cb, void *);
+int	store_purge_keys(store_id_cb, void *);
 int	store_vacuum(void);
 
 #endif

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, startServer, stopServer, Stream, publish, request, headId, sleep } from './lib.mjs';
+import { ROOT, TOKEN, startServer, stopServer, Stream, publish, request, headId, sleep, psql } from './lib.mjs';
 
 const HTTP = 18780 + 100;
 const HTTPS = 19180;
@@ -113,4 +113,28 @@ test('CORS: the listed origin is echoed with credentials; others get nothing', a
   await e.until((x) => x.retry !== null, 3000, 'open');
   assert.equal(e.headers['access-control-allow-origin'], undefined);
   e.close();
+});
+
+test('two tokens, one Idempotency-Key: each gets its own event', async () => {
+  const key = `shared-${process.pid}-${Date.now()}`;
+  // The low-privilege token claims the key first ...
+  const a = await publish(HTTP, { topic: 'news', data: 'from chat writer' },
+    { ...as('chat-writer-token'), 'Idempotency-Key': key });
+  assert.equal(a.status, 201);
+  // ... the other tenant's publish with the same key is still stored.
+  const b = await publish(HTTP, { topic: 'news', data: 'from admin' },
+    { ...as(TOKEN), 'Idempotency-Key': key });
+  assert.equal(b.status, 201);
+  assert.equal(b.headers['idempotent-replayed'], undefined);
+  assert.notEqual(b.json.id, a.json.id);
+  const rows = psql(`SELECT data FROM ssehub.events WHERE id IN (${a.json.id}, ${b.json.id}) ORDER BY id`);
+  assert.deepEqual(rows.split('\n'), ['from chat writer', 'from admin']);
+  // Each token's retry is answered from its own key.
+  const a2 = await publish(HTTP, { topic: 'news', data: 'from chat writer' },
+    { ...as('chat-writer-token'), 'Idempotency-Key': key });
+  assert.equal(a2.json.id, a.json.id);
+  assert.equal(a2.headers['idempotent-replayed'], 'true');
+  const b2 = await publish(HTTP, { topic: 'news', data: 'from admin' },
+    { ...as(TOKEN), 'Idempotency-Key': key });
+  assert.equal(b2.json.id, b.json.id);
 });

@@ -13,7 +13,8 @@ after(() => stopServer('idem'));
 const unique = () => `key-${process.pid}-${Date.now()}-${Math.random()}`;
 
 function countKey(key) {
-  return Number(psql(`SELECT count(*) FROM ssehub.idempotency WHERE key = '${key}'`));
+  // Stored as "<token digest>:<key>": keys are scoped by token.
+  return Number(psql(`SELECT count(*) FROM ssehub.idempotency WHERE split_part(key, ':', 2) = '${key}'`));
 }
 
 test('a repeated key returns the same id and stores nothing new', async () => {
