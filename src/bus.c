@@ -30,6 +30,7 @@ static void	bus_bounds(int, uint64_t, uint64_t, void *);
 static void	bus_appended(uint64_t);
 static void	bus_pull(void);
 static void	bus_rows(const struct store_rows *, void *);
+static void	bus_gap(uint64_t);
 static void	bus_outbox(void);
 static void	bus_drain(void);
 static void	bus_drained(int, uint64_t, void *);
@@ -139,21 +140,34 @@ bus_rows(const struct store_rows *rows, void *arg)
 		return;
 	}
 
+	/*
+	 * Everything above our head may be gone, with no row left to show
+	 * the hole (age retention, after this worker fell behind).
+	 */
+	if (store_rows_trimmed(rows) > bus_log.head)
+		bus_gap(store_rows_trimmed(rows));
+
 	n = store_rows_count(rows);
 	for (i = 0; i < n; i++) {
 		store_rows_get(rows, i, &ev);
-		if (ev.id != bus_log.head + 1) {
-			kore_log(LOG_NOTICE, "log: %" PRIu64 "-%" PRIu64
-			    " removed before this worker read them",
-			    bus_log.head + 1, ev.id - 1);
-			hub_gap(ev.id - 1);
-		}
+		if (ev.id != bus_log.head + 1)
+			bus_gap(ev.id - 1);
 		hub_publish(&ev);
 		follow_moved(&bus_log, ev.id);
 	}
 
 	follow_heard(&bus_log, kore_time_ms(), store_rows_head(rows));
 	bus_appended(store_rows_head(rows));
+}
+
+/* (head, last] were removed before this worker read them. */
+static void
+bus_gap(uint64_t last)
+{
+	kore_log(LOG_NOTICE, "log: %" PRIu64 "-%" PRIu64 " removed before "
+	    "this worker read them", bus_log.head + 1, last);
+	hub_gap(last);
+	follow_moved(&bus_log, last);
 }
 
 /*

@@ -235,8 +235,13 @@ replay_checked(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
 		return;
 	}
 
-	/* The log goes that far; this worker has not read it all yet. */
-	replay_to(sub, SUB_LIVE);
+	/*
+	 * The log goes that far. Still above our head: LIVE, fan-out skips
+	 * what the client has. But the bus may have passed the cursor while
+	 * we asked (those frames passed a non-LIVE subscriber by, and so did
+	 * any gap's reset): then catch up as from any other cursor.
+	 */
+	replay_to(sub, sub->cursor > window_head() ? SUB_LIVE : SUB_REPLAYING);
 }
 
 /*

@@ -553,7 +553,7 @@ bench_sqlpub() {
 	    "${SQL_SECS}s (load $(loadavg))"
 	step=$((1000000 / SQL_RATE))
 	cursor=$(psql -qtAX "$SSEHUB_DB_URL" \
-	    -c 'SELECT last_id FROM ssehub.head' || echo 0)
+	    -c 'SELECT ssehub.last_id()' || echo 0)
 	sub_start "$n" $((SQL_SECS + 60)) sqlpub
 	sleep 1
 	load_begin
@@ -731,7 +731,7 @@ bench_stop_ssehub() {
 
 # The head of ssehub's log: the events published next come after it.
 bench_cursor_ssehub() {
-	psql -qtAX "$SSEHUB_DB_URL" -c 'SELECT last_id FROM ssehub.head'
+	psql -qtAX "$SSEHUB_DB_URL" -c 'SELECT ssehub.last_id()'
 }
 
 # bench_fresh TARGET TEST [ARG]: runs one test on a freshly started

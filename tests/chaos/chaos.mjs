@@ -609,7 +609,7 @@ async function main() {
   mode = await detectIdempotency();
   log(`publish mode: ${mode === 'idempotent' ? 'Idempotency-Key (a repeat returned the same id)' : `no idempotency: ${mode}`}`);
 
-  const start = Number(psql('SELECT last_id FROM ssehub.head'));
+  const start = Number(psql('SELECT ssehub.last_id()'));
   subs = Array.from({ length: SUBSCRIBERS }, (_, i) => new Subscriber(i, SUB_TOPICS[i % SUB_TOPICS.length], start));
   await sleep(500);
   publishers = Array.from({ length: PUBLISHERS }, (_, i) => new Publisher(i));

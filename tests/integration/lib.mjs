@@ -48,7 +48,7 @@ export function storedIds(after = 0, topic = null) {
 }
 
 export function headId() {
-  return Number(psql('SELECT last_id FROM ssehub.head'));
+  return Number(psql('SELECT ssehub.last_id()'));
 }
 
 // One HTTP request on a fresh connection; resolves {status, headers, body}.
