@@ -24,7 +24,7 @@ import path from 'node:path';
 import { psql, sleep } from '../integration/lib.mjs';
 import { config, now, log, violation, violations } from './common.mjs';
 import { metric } from './http.mjs';
-import { History, outboxCount } from './history.mjs';
+import { History, outboxCount, trimmedThrough } from './history.mjs';
 import { startPublishers, stopPublishers, stats, ledger, firstAckAfter } from './publishers.mjs';
 import { makeSubscribers } from './subscribers.mjs';
 import { faults, server, startServer, stopServer, injectFaults } from './faults.mjs';
@@ -68,7 +68,7 @@ function during(t) {
   return f ? ` (${f.kind} in progress)` : '';
 }
 
-function report({ subs, history, result, slowCuts }) {
+function report({ subs, history, result }) {
   const { findings, perSub, totals } = result;
   const byKind = {};
   for (const f of faults) {
@@ -89,7 +89,7 @@ function report({ subs, history, result, slowCuts }) {
   console.log(`table: ids ${history.after + 1}..${history.head}, ${history.rows.size} rows seen, trimmed through ${history.trimmed}, `
     + `trimmed before seen ${history.unobserved.size}, holes ${history.holes.length}; history polls ${history.polls} (failed ${history.failures})`);
   console.log(`delivered ${sum('delivered')} events, resets ${sum('resets')}, gaps under resets ${sum('underReset')} events, `
-    + `server cut-offs (slow-consumer metric, last server life) ${slowCuts ?? 'n/a'}`);
+    + `slow-consumer cut-offs ${server.slowCuts} (server metric, summed over server lives)`);
   console.log(`faults: ${Object.entries(byKind).map(([k, n]) => `${k} ${n}`).join(', ')}; server start retries ${server.startRetries}`);
   for (const f of faults) console.log(`  at ${(f.t / 1000).toFixed(1)} s ${f.kind}: ${f.detail}${f.publishMs != null ? `, publishing again ${f.publishMs} ms after` : ''}`);
   console.log(`missing ${c.missing ?? 0}, duplicated ${c.duplicated ?? 0}, reordered ${c.reordered ?? 0}, mismatched ${c.mismatch ?? 0}; `
@@ -129,13 +129,16 @@ async function main() {
   await history.complete();
   await catchUp(subs, history);
   clearInterval(watchdog);
-  const slowCuts = await metric('ssehub_slow_disconnects_total');
+  server.slowCuts += (await metric('ssehub_slow_disconnects_total')) ?? 0;
   subs.forEach((s) => s.stop());
   await stopServer();
+  // Retention went on while the subscribers caught up: their resets may
+  // name a later trim point than the last poll saw.
+  history.trimmed = await trimmedThrough();
 
   checkRecoveries();
   const result = verify({ subs, ledger, history, during });
-  const found = report({ subs, history, result, slowCuts });
+  const found = report({ subs, history, result });
   writeFileSync(path.join(process.env.CHAOS_PG_VAR ?? '.', 'last-run.json'),
     JSON.stringify({ config, stats, faults, counts: result.findings.counts, examples: result.findings.examples, perSub: result.perSub }, null, 1));
   if (found + violations.length) {

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { ROOT, sleep } from '../integration/lib.mjs';
 import { config, rnd, between, pick, now, log, violation } from './common.mjs';
-import { HTTP_PORT, HTTPS_PORT, TOKEN } from './http.mjs';
+import { HTTP_PORT, HTTPS_PORT, TOKEN, metric } from './http.mjs';
 
 const run = promisify(execFile);
 const SERVER = path.join(ROOT, 'tests/lib/server.sh');
@@ -20,7 +20,7 @@ const PG_PORT = process.env.CHAOS_PG_PORT ?? '18632';
 const NAME = 'chaos';
 
 export const faults = [];
-export const server = { startRetries: 0 };
+export const server = { startRetries: 0, slowCuts: 0 };
 
 function serverEnv() {
   return {
@@ -62,6 +62,7 @@ async function workerPids() {
 }
 
 async function serverKill() {
+  server.slowCuts += (await metric('ssehub_slow_disconnects_total')) ?? 0;   // lost with the server
   const f = { kind: 'server-kill', t: now() };
   log('fault: SIGKILL the whole server');
   await killServer();

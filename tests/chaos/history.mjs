@@ -92,4 +92,5 @@ export class History {
   }
 }
 
+export const trimmedThrough = async () => Number(await query('SELECT trimmed_through FROM ssehub.trim'));
 export const outboxCount = async () => Number(await query('SELECT count(*) FROM ssehub.outbox'));
