@@ -8,6 +8,7 @@ ROOT		:= $(abspath .)
 APP		:= $(ROOT)/build/ssehub
 VAR		?= $(ROOT)/var
 PGBIN		:= /usr/lib/postgresql/15/bin
+CHAOS_SECONDS	?= 600
 
 DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 		   openssl libssl-dev pkg-config gcc clang make curl \
@@ -97,7 +98,7 @@ prod-test: cert build
 	tests/prod/run.sh
 
 chaos: deps cert build
-	tests/chaos/run.sh
+	tests/chaos/run.sh $(CHAOS_SECONDS)
 
 bench: deps cert build
 	tests/bench/run.sh

@@ -9,7 +9,7 @@ suites=(
 	"unit (check, valgrind):make -s -C tests/unit valgrind"
 	"fuzz smoke (libFuzzer):make -s -C tests/fuzz smoke"
 	"integration (PostgreSQL + ssehub):tests/integration/run.sh"
-	"chaos (faults, 20 s):tests/chaos/run.sh 20"
+	"chaos (faults, 60 s):tests/chaos/run.sh 60"
 	"browser (chromium + playwright-core):tests/browser/run.sh"
 	"http/2 front (nginx + curl + chromium):tests/h2/run.sh"
 	"production (prod flavor, chroot, seccomp, TLS):tests/prod/run.sh"

@@ -1,8 +1,9 @@
 #!/bin/bash
 # Chaos run (make chaos): its own PostgreSQL cluster (var/chaos, port
 # 18632) and one ssehub instance on ports 18950/18951, driven by
-# tests/chaos/chaos.mjs. Duration: first argument or CHAOS_SECONDS
-# (default 60). Exit status nonzero on any violation.
+# tests/chaos/chaos.mjs, after the checker's own tests (verify.test.mjs).
+# Duration: first argument or CHAOS_SECONDS (default 60; make chaos: 600).
+# Exit status nonzero on any violation.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,4 +26,8 @@ cleanup() {
 trap cleanup EXIT
 
 cd "$root"
+node --test tests/chaos/verify.test.mjs >"$var/verify-test.log" 2>&1 || {
+	cat "$var/verify-test.log"
+	exit 1
+}
 node tests/chaos/chaos.mjs

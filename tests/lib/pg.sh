@@ -1,5 +1,6 @@
 #!/bin/sh
-# A project-local PostgreSQL 15 cluster: pg.sh start|stop|url VARDIR [PORT]
+# A project-local PostgreSQL 15 cluster: pg.sh start|stop|kill|url VARDIR [PORT]
+# (stop: fast shutdown; kill: immediate shutdown, a crash without fsync loss)
 #
 # Data in VARDIR/pgdata, socket in VARDIR/pgrun, superuser "ssehub",
 # database "ssehub". Reused, never wiped. initdb refuses to run as root,
@@ -44,11 +45,15 @@ stop)
 	[ -d "$data" ] || exit 0
 	as_owner "$bin/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
 	;;
+kill)
+	[ -d "$data" ] || exit 0
+	as_owner "$bin/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
+	;;
 url)
 	echo "host=$run port=$port dbname=ssehub user=ssehub gssencmode=disable"
 	;;
 *)
-	echo "usage: pg.sh start|stop|url VARDIR [PORT]" >&2
+	echo "usage: pg.sh start|stop|kill|url VARDIR [PORT]" >&2
 	exit 2
 	;;
 esac
