@@ -27,8 +27,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	4
-#define STORE_VERSION	"ssehub schema 4"
+#define STORE_SCHEMA	5
+#define STORE_VERSION	"ssehub schema 5"
 
 struct store_rows {
 	PGresult	*res;
@@ -138,7 +138,31 @@ static const char store_sql_migrate[] =
 "  PERFORM pg_notify('ssehub', v_last::text); "
 "  RETURN v_last; "
 "END $f$;"
-/* For applications: no lock, so a long transaction blocks nobody. */
+/*
+ * Commit order for SQL publishes. An outbox row gets its place in line
+ * (cseq) at its transaction's COMMIT, from a deferred trigger, under a
+ * lock held until the commit is visible: so cseq order is commit order,
+ * and a row is never visible before every row with a lower cseq. (seq,
+ * drawn at INSERT, is not: a transaction that inserted first may commit
+ * last.) Only the commit takes the lock, so a transaction held open for
+ * minutes blocks nobody; the lock, the sequence and an update of one's
+ * own rows raise no serialization error under REPEATABLE READ.
+ */
+"ALTER TABLE ssehub.outbox ADD COLUMN IF NOT EXISTS cseq bigint;"
+"CREATE SEQUENCE IF NOT EXISTS ssehub.outbox_commit_seq;"
+"CREATE OR REPLACE FUNCTION ssehub.outbox_commit() RETURNS trigger"
+"  LANGUAGE plpgsql AS $f$ "
+"BEGIN "
+"  PERFORM pg_advisory_xact_lock(7283451003); "
+"  UPDATE ssehub.outbox SET cseq = nextval('ssehub.outbox_commit_seq')"
+"    WHERE seq = NEW.seq; "
+"  RETURN NULL; "
+"END $f$;"
+"DROP TRIGGER IF EXISTS outbox_commit ON ssehub.outbox;"
+"CREATE CONSTRAINT TRIGGER outbox_commit AFTER INSERT ON ssehub.outbox"
+"  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW"
+"  EXECUTE FUNCTION ssehub.outbox_commit();"
+/* For applications: no lock until COMMIT, so a long transaction blocks nobody. */
 "CREATE OR REPLACE FUNCTION ssehub.publish(p_topic text, p_event text,"
 "  p_data text) RETURNS void LANGUAGE plpgsql AS $f$ "
 "BEGIN "
@@ -218,12 +242,14 @@ static const char store_sql_migrate[] =
 "    RETURNING 1) SELECT count(*) FROM gone $f$;"
 /*
  * Ids follow commit order for SQL publishes too: the numbering lock is
- * taken before the rows are chosen. A drainer that chose first and locked
+ * taken before the rows are chosen (a drainer that chose first and locked
  * later could lose the lock to one that chose rows committed after its
- * own, and number them lower. After the lock, the DELETE's snapshot
- * (a new one, READ COMMITTED) sees every row committed before it; the
- * unlocked EXISTS only spares an empty outbox the lock.
+ * own), and rows go in commit order (cseq). After the lock, the DELETE's
+ * snapshot (a new one, READ COMMITTED) sees every row committed before
+ * it; the unlocked EXISTS only spares an empty outbox the lock. Rows
+ * from before schema 5 have no cseq and go first.
  */
+"CREATE INDEX IF NOT EXISTS outbox_cseq ON ssehub.outbox (cseq);"
 "CREATE OR REPLACE FUNCTION ssehub.drain_outbox(p_limit int DEFAULT 1000)"
 "  RETURNS bigint LANGUAGE plpgsql AS $f$ "
 "DECLARE t text[]; e text[]; d text[]; "
@@ -231,10 +257,12 @@ static const char store_sql_migrate[] =
 "  IF NOT EXISTS (SELECT 1 FROM ssehub.outbox) THEN RETURN 0; END IF; "
 "  PERFORM pg_advisory_xact_lock(7283451002); "
 "  WITH moved AS (DELETE FROM ssehub.outbox WHERE seq IN"
-"    (SELECT seq FROM ssehub.outbox ORDER BY seq LIMIT p_limit)"
-"    RETURNING seq, topic, event, data)"
-"  SELECT array_agg(topic ORDER BY seq), array_agg(event ORDER BY seq),"
-"    array_agg(data ORDER BY seq) INTO t, e, d FROM moved; "
+"    (SELECT seq FROM ssehub.outbox ORDER BY cseq NULLS FIRST, seq"
+"     LIMIT p_limit) RETURNING cseq, seq, topic, event, data)"
+"  SELECT array_agg(topic ORDER BY cseq NULLS FIRST, seq),"
+"    array_agg(event ORDER BY cseq NULLS FIRST, seq),"
+"    array_agg(data ORDER BY cseq NULLS FIRST, seq) INTO t, e, d"
+"    FROM moved; "
 "  IF t IS NULL THEN RETURN 0; END IF; "
 "  PERFORM ssehub.append(t, e, d); "
 "  RETURN cardinality(t); "

@@ -88,3 +88,59 @@ test('the SQL function validates like /publish', () => {
   assert.throws(() => psql("SELECT ssehub.publish('bad topic', 'message', 'x')"), /check constraint/);
   assert.throws(() => psql("SELECT ssehub.publish('t', E'a\\nb', 'x')"), /check constraint/);
 });
+
+// The first to publish commits last: ids follow the commits, not the
+// publishes, also when both wait in the outbox together (no server to
+// drain them between the two commits).
+test('overlapping transactions: ids in commit order, not publish order', async () => {
+  const base = headId();
+  stopServer('sqlpub');
+  const a = new PsqlSession();
+  const b = new PsqlSession();
+  try {
+    a.send("BEGIN; SELECT ssehub.publish('sqlorder', 'message', 'a1');");
+    await a.sync();
+    b.send("BEGIN; SELECT ssehub.publish('sqlorder', 'message', 'b1'); SELECT ssehub.publish('sqlorder', 'message', 'b2'); COMMIT;");
+    await b.sync();
+    a.send("SELECT ssehub.publish('sqlorder', 'message', 'a2'); COMMIT;");
+    await a.sync();
+  } finally {
+    a.close();
+    b.close();
+    startServer('sqlpub', HTTP, HTTPS);
+  }
+  let rows = '';
+  for (let i = 0; i < 50 && rows.split('\n').length < 4; i++) {
+    await sleep(100);
+    rows = psql(`SELECT string_agg(data, ',' ORDER BY id) FROM ssehub.events WHERE id > ${base} AND topic = 'sqlorder'`);
+  }
+  assert.equal(rows, 'b1,b2,a1,a2');
+});
+
+// The commit-time step takes no row lock and updates only its own rows:
+// a REPEATABLE READ or SERIALIZABLE application transaction can publish
+// while others do, and commits.
+test('REPEATABLE READ and SERIALIZABLE transactions publish and commit', async () => {
+  const base = headId();
+  const s = new Stream(HTTP, { path: '/stream?topic=sqlrr', headers: { 'Last-Event-ID': String(base) } });
+  const txs = ['REPEATABLE READ', 'SERIALIZABLE'].map((level) => {
+    const p = new PsqlSession();
+    p.send(`BEGIN ISOLATION LEVEL ${level}; SELECT count(*) FROM ssehub.events; SELECT ssehub.publish('sqlrr', 'message', '${level}');`);
+    return p;
+  });
+  for (const p of txs) await p.sync();
+  for (let i = 0; i < 3; i++) {
+    psql(`SELECT ssehub.publish('sqlrr', 'message', 'other${i}')`);
+    assert.equal((await publish(HTTP, { topic: 'sqlrr', data: `http${i}` })).status, 201);
+  }
+  for (const p of txs) {
+    p.send('COMMIT;');
+    await p.sync();
+    assert.doesNotMatch(p.err, /ERROR/, p.err);
+    p.close();
+  }
+  await s.until((x) => x.events.length === 8, 3000, 'eight events');
+  assert.deepEqual(s.events.slice(6).map((e) => e.data), ['REPEATABLE READ', 'SERIALIZABLE']);
+  assertIncreasing(assert, s.ids());
+  s.close();
+});
