@@ -86,7 +86,10 @@ replay_begin(struct sub *sub)
 		sub_set_state(sub, SUB_LIVE);
 		return;
 	}
-	replay_to(sub, replay_head_known ? SUB_REPLAYING : SUB_WAITING);
+	if (replay_head_known)
+		replay_to(sub, SUB_REPLAYING);
+	else
+		replay_list(sub, &replay_waitq);	/* replay_start() */
 }
 
 void

@@ -25,6 +25,8 @@
 #include "sub.h"
 
 static void			sub_queue(struct sub *, struct frame *);
+static void			sub_fail(const struct sub *, const char *,
+				    u_int64_t);
 static int			sub_sent(struct netbuf *);
 
 static struct stats_worker	*sub_stats;
@@ -58,10 +60,8 @@ sub_alloc(struct connection *c, int ntopics)
 void
 sub_set_state(struct sub *sub, enum sub_state to)
 {
-	if (!sub_state_can(sub->state, to)) {
-		fatalx("subscriber %p: %s -> %s is not a move it can make",
-		    (void *)sub, sub_state_name(sub->state), sub_state_name(to));
-	}
+	if (!sub_state_can(sub->state, to))
+		sub_fail(sub, sub_state_name(to), sub->cursor);
 	if (sub_debug) {
 		kore_log(LOG_DEBUG, "subscriber %p: %s -> %s at %" PRIu64,
 		    (void *)sub, sub_state_name(sub->state), sub_state_name(to),
@@ -70,15 +70,27 @@ sub_set_state(struct sub *sub, enum sub_state to)
 	sub->state = to;
 }
 
+/*
+ * A move the state machine does not have is a bug that would otherwise
+ * show as a duplicate or a gap on some client: stop this worker at once
+ * (Kore starts another; its clients resume by cursor). abort(), not
+ * fatalx(): a worker's fatalx() takes the whole server down.
+ */
+static void
+sub_fail(const struct sub *sub, const char *what, u_int64_t id)
+{
+	kore_log(LOG_ERR, "subscriber %p: %s -> %s at %" PRIu64 " (cursor %"
+	    PRIu64 ") is not a move it can make", (const void *)sub,
+	    sub_state_name(sub->state), what, id, sub->cursor);
+	abort();
+}
+
 /* The cursor never goes back: an id sent twice is a duplicate. */
 void
 sub_cursor_set(struct sub *sub, u_int64_t id)
 {
-	if (id < sub->cursor) {
-		fatalx("subscriber %p (%s): cursor back from %" PRIu64
-		    " to %" PRIu64, (void *)sub, sub_state_name(sub->state),
-		    sub->cursor, id);
-	}
+	if (id < sub->cursor)
+		sub_fail(sub, "a lower cursor", id);
 	sub->cursor = id;
 }
 
@@ -90,8 +102,7 @@ void
 sub_cursor_reset(struct sub *sub, u_int64_t id)
 {
 	if (sub->state != SUB_CHECKING)
-		fatalx("subscriber %p: reset while %s", (void *)sub,
-		    sub_state_name(sub->state));
+		sub_fail(sub, "a reset", id);
 	if (sub_debug) {
 		kore_log(LOG_DEBUG, "subscriber %p: cursor reset from %"
 		    PRIu64 " to %" PRIu64, (void *)sub, sub->cursor, id);
@@ -225,8 +236,7 @@ void
 sub_free(struct sub *sub)
 {
 	if (sub->state != SUB_CLOSED)
-		fatalx("subscriber %p freed while %s", (void *)sub,
-		    sub_state_name(sub->state));
+		sub_fail(sub, "freed", sub->cursor);
 	kore_free(sub->topics_lit);
 	kore_free(sub);
 }

@@ -7,6 +7,8 @@
 
 #include <kore/kore.h>
 
+#include <stdlib.h>
+
 #include "frame.h"
 #include "window.h"
 
@@ -41,9 +43,11 @@ window_push(u_int64_t id, struct frame *f)
 {
 	struct frame	**slot;
 
-	if (id != window_last + 1)
-		fatalx("window: id %llu after %llu", (unsigned long long)id,
-		    (unsigned long long)window_last);
+	if (id != window_last + 1) {
+		kore_log(LOG_ERR, "window: id %llu after %llu",
+		    (unsigned long long)id, (unsigned long long)window_last);
+		abort();
+	}
 
 	slot = &window_slots[id % window_size];
 	if (*slot != NULL)

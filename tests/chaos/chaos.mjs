@@ -19,7 +19,7 @@
 // the PostgreSQL cluster and sets SSEHUB_DB and SSEHUB_TEST_VAR.
 // Environment: CHAOS_SECONDS and the others in common.mjs, CHAOS_SEED.
 
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { psql, sleep } from '../integration/lib.mjs';
 import { config, now, log, violation, violations } from './common.mjs';
@@ -107,6 +107,16 @@ function report({ subs, history, result }) {
   return findings.total();
 }
 
+// A worker that caught itself in a move its state machine lacks aborts
+// (Kore starts another and its clients resume): no client may notice,
+// so only the log tells. Any such line fails the run.
+function checkServerLog() {
+  const file = path.join(process.env.SSEHUB_TEST_VAR, 'chaos', 'log');
+  const bad = readFileSync(file, 'utf8').split('\n')
+    .filter((l) => /is not a move it can make|window: id/.test(l));
+  for (const l of bad) violation(`server log: ${l}`);
+}
+
 async function main() {
   log(`chaos run: ${config.seconds} s, seed ${config.seed}`);
   await stopServer().catch(() => {});
@@ -137,6 +147,7 @@ async function main() {
   history.trimmed = await trimmedThrough();
 
   checkRecoveries();
+  checkServerLog();
   const result = verify({ subs, ledger, history, during });
   const found = report({ subs, history, result });
   writeFileSync(path.join(process.env.CHAOS_PG_VAR ?? '.', 'last-run.json'),
