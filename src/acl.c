@@ -143,6 +143,17 @@ acl_add_rule(struct acl *a, int kind, char **w, size_t n, char *err,
 		return (RESULT_ERROR);
 	}
 
+	/* Two lines with one token: which would win is not for a file to hide. */
+	for (i = 0; i < a->nrules; i++) {
+		if (a->rules[i].kind == kind &&
+		    strcmp(a->rules[i].token, w[0]) == 0) {
+			(void)snprintf(err, errlen, "the token of this %s rule "
+			    "is on an earlier line: put its patterns there",
+			    kind == ACL_PUBLISH ? "publish" : "subscribe");
+			return (RESULT_ERROR);
+		}
+	}
+
 	r = realloc(a->rules, (a->nrules + 1) * sizeof(*r));
 	if (r == NULL)
 		return (RESULT_ERROR);

@@ -13,7 +13,7 @@ int	auth_bearer_ok(const char *header, const char *token);
 /* The token of a "Bearer <t>" header, or NULL. Points into header. */
 const char	*auth_bearer_token(const char *header);
 
-/* 1 when a equals b, in time that depends only on their lengths. */
+/* 1 when a equals b; the time taken does not depend on where they differ. */
 int	auth_equal(const char *a, const char *b);
 
 #endif

@@ -325,8 +325,29 @@ static int
 publish_body_event_name(struct publish_body_reader *r,
     struct publish_event *ev)
 {
-	return (publish_body_name(r, ev->event, sse_field_valid,
-	    "event must be 1 to 64 bytes without CR, LF or NUL"));
+	return (publish_body_name(r, ev->event, publish_event_valid,
+	    "event must be 1 to 64 bytes without CR, LF or NUL, and not "
+	    "one of the server's own (reset, presence)"));
+}
+
+/*
+ * The server's own events ("reset": the cursor was lost; "presence")
+ * must mean what clients take them to mean: no publisher may send them.
+ */
+int
+publish_event_valid(const char *s, size_t len)
+{
+	static const char *const reserved[] = { "reset", "presence" };
+	size_t			i;
+
+	if (!sse_field_valid(s, len))
+		return (0);
+	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+		if (len == strlen(reserved[i]) &&
+		    memcmp(s, reserved[i], len) == 0)
+			return (0);
+	}
+	return (1);
 }
 
 /*

@@ -44,5 +44,7 @@ void	publish_body_free(struct publish_body *);
 
 /* 1 when s (len bytes) is a valid topic name, else 0. */
 int	publish_topic_valid(const char *s, size_t len);
+/* 1 for an event name a publisher may use: not "reset" nor "presence". */
+int	publish_event_valid(const char *s, size_t len);
 
 #endif

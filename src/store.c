@@ -27,8 +27,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	5
-#define STORE_VERSION	"ssehub schema 5"
+#define STORE_SCHEMA	6
+#define STORE_VERSION	"ssehub schema 6"
 
 struct store_rows {
 	PGresult	*res;
@@ -104,6 +104,14 @@ static const char store_sql_migrate[] =
 "      (SELECT h.last_id FROM ssehub.head h"
 "       WHERE NOT EXISTS (SELECT 1 FROM ssehub.events)));"
 "    DROP TABLE ssehub.head; "
+"  END IF; "
+"END $m$;"
+/* The server's own event names (publish_event_valid()), from SQL too. */
+"DO $m$ BEGIN "
+"  IF NOT EXISTS (SELECT 1 FROM pg_constraint"
+"      WHERE conname = 'outbox_event_reserved') THEN "
+"    ALTER TABLE ssehub.outbox ADD CONSTRAINT outbox_event_reserved"
+"      CHECK (event NOT IN ('reset', 'presence')); "
 "  END IF; "
 "END $m$;"
 /* The last id of the log: retention may have removed it, never reused. */

@@ -70,6 +70,14 @@ static const struct {
 	    "at most 16 patterns a line" },
 	{ "private a b c d e f g h i j k l m n o p q\n", 1,
 	    "at most 16 patterns a line" },
+	/* One token, one line: the second would silently lose. */
+	{ "publish tok-1234 a\npublish tok-1234 b\n", 2,
+	    "the token of this publish rule is on an earlier line: put its "
+	    "patterns there" },
+	{ "subscribe tok-1234 a\npublish tok-1234 b\n"
+	    "subscribe tok-1234 c\n", 3,
+	    "the token of this subscribe rule is on an earlier line: put its "
+	    "patterns there" },
 };
 
 /* What acl_pattern_match says. */

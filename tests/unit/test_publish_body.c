@@ -12,6 +12,9 @@
 #define S(s)		s, sizeof(s) - 1	/* a literal and its length */
 
 /* Bodies that hold one event. */
+#define EVENT_ERR	"event must be 1 to 64 bytes without CR, LF or NUL, and " \
+			"not one of the server's own (reset, presence)"
+
 static const struct {
 	const char	*body;
 	size_t		 len;
@@ -132,15 +135,18 @@ static const struct {
 	    "012345678901234567890123X\",\"data\":1}"),
 	    "topic must match [A-Za-z0-9._-]{1,64}" },
 	{ S("{\"event\":\"a\\nb\",\"data\":1}"),
-	    "event must be 1 to 64 bytes without CR, LF or NUL" },
+	    EVENT_ERR },
 	{ S("{\"event\":\"a\\rb\",\"data\":1}"),
-	    "event must be 1 to 64 bytes without CR, LF or NUL" },
+	    EVENT_ERR },
 	{ S("{\"event\":\"a\\u0000b\",\"data\":1}"),
-	    "event must be 1 to 64 bytes without CR, LF or NUL" },
+	    EVENT_ERR },
 	{ S("{\"event\":\"\",\"data\":1}"),
-	    "event must be 1 to 64 bytes without CR, LF or NUL" },
+	    EVENT_ERR },
 	{ S("{\"event\":null,\"data\":1}"),
-	    "event must be 1 to 64 bytes without CR, LF or NUL" },
+	    EVENT_ERR },
+	/* The server's own event names. */
+	{ S("{\"event\":\"reset\",\"data\":1}"),	EVENT_ERR },
+	{ S("{\"event\":\"presence\",\"data\":1}"),	EVENT_ERR },
 	{ S("{\"x\":1,\"data\":1}"),		"unknown field 'x'" },
 	{ S("{\"Data\":1}"),			"unknown field 'Data'" },
 	{ S("{\"a\\\"b\\\\c'd\\u0001\xc3\xa9\":1}"),
