@@ -17,6 +17,8 @@
 
 static struct frame	*frame_alloc(u_int64_t, const char *, size_t);
 
+static size_t		frame_batched;	/* bytes in batch frames */
+
 static struct frame *
 frame_alloc(u_int64_t id, const char *topic, size_t size)
 {
@@ -24,6 +26,7 @@ frame_alloc(u_int64_t id, const char *topic, size_t size)
 
 	f = kore_malloc(sizeof(*f) + size);
 	f->refs = 1;
+	f->batch = 0;
 	f->id = id;
 	f->len = size;
 	(void)kore_strlcpy(f->topic, topic, sizeof(f->topic));
@@ -75,6 +78,8 @@ frame_batch(u_int64_t last, const void *data, size_t len)
 
 	f = frame_alloc(last, "", len);
 	memcpy(f->data, data, len);
+	f->batch = 1;
+	frame_batched += len;
 
 	return (f);
 }
@@ -95,6 +100,15 @@ frame_comment(const char *text)
 void
 frame_unref(struct frame *f)
 {
-	if (--f->refs == 0)
-		kore_free(f);
+	if (--f->refs > 0)
+		return;
+	if (f->batch)
+		frame_batched -= f->len;
+	kore_free(f);
+}
+
+size_t
+frame_batch_bytes(void)
+{
+	return (frame_batched);
 }

@@ -14,6 +14,7 @@
 
 struct frame {
 	u_int32_t	refs;
+	u_int8_t	batch;		/* a copy made for one catch-up */
 	u_int64_t	id;		/* of the last event it carries */
 	size_t		len;
 	char		topic[PUBLISH_TOPIC_MAX + 1];	/* "" if several */
@@ -26,6 +27,8 @@ struct frame	*frame_event(const struct store_event *);
 struct frame	*frame_reset(u_int64_t trimmed, u_int64_t oldest);
 /* Frames already encoded back to back, the last with id last. */
 struct frame	*frame_batch(u_int64_t last, const void *, size_t);
+/* Bytes held by batch frames: what catch-ups cost this worker now. */
+size_t		frame_batch_bytes(void);
 /* A comment line ("heartbeat"), kept by its caller for ever. */
 struct frame	*frame_comment(const char *);
 void		frame_unref(struct frame *);

@@ -31,6 +31,14 @@
 
 #define REPLAY_PAGE		500
 #define REPLAY_RETRY_MS		500
+/*
+ * What one worker spends on catch-ups, whatever clients do: bytes of
+ * replay copies waiting in socket queues (12,000 streams that replay
+ * and never read would otherwise hold half a queue cap each), and store
+ * calls in flight. Over either, catch-ups wait their turn, in order.
+ */
+#define REPLAY_BUDGET		(32 * 1024 * 1024)
+#define REPLAY_QUERIES		16
 
 TAILQ_HEAD(sub_queue, sub);
 
@@ -46,11 +54,19 @@ static void	replay_window(struct sub *);
 static void	replay_fetch(struct sub *);
 static void	replay_page(const struct store_rows *, void *);
 static void	replay_batch(struct sub *, struct kore_buf *);
+static size_t	replay_room(const struct sub *);
+static int	replay_query_slot(struct sub *);
+static void	replay_query_done(void);
 
 static struct sub_queue		replay_runq =
     TAILQ_HEAD_INITIALIZER(replay_runq);
 static struct sub_queue		replay_waitq =
     TAILQ_HEAD_INITIALIZER(replay_waitq);
+static struct sub_queue		replay_roomq =	/* PAUSED for budget */
+    TAILQ_HEAD_INITIALIZER(replay_roomq);
+static struct sub_queue		replay_queryq =	/* WAITING for a slot */
+    TAILQ_HEAD_INITIALIZER(replay_queryq);
+static int			replay_queries;
 static struct kore_timer	*replay_run_timer;
 static struct kore_timer	*replay_retry_timer;
 static int			replay_head_known;
@@ -60,6 +76,8 @@ replay_init(void)
 {
 	TAILQ_INIT(&replay_runq);
 	TAILQ_INIT(&replay_waitq);
+	TAILQ_INIT(&replay_roomq);
+	TAILQ_INIT(&replay_queryq);
 }
 
 void
@@ -95,7 +113,59 @@ replay_begin(struct sub *sub)
 void
 replay_drained(struct sub *sub)
 {
-	if (sub->state == SUB_PAUSED && sub_room(sub) > 0)
+	if (sub->state != SUB_PAUSED)
+		return;
+	if (replay_room(sub) > 0)
+		replay_to(sub, SUB_REPLAYING);
+	else if (sub_room(sub) > 0)
+		replay_list(sub, &replay_roomq);	/* now the budget */
+}
+
+/* A frame was sent or dropped: the budget may let a catch-up go on. */
+void
+replay_budget(void)
+{
+	struct sub	*sub;
+
+	while ((sub = TAILQ_FIRST(&replay_roomq)) != NULL &&
+	    replay_room(sub) > 0)
+		replay_to(sub, SUB_REPLAYING);
+}
+
+/* Room for sub's catch-up: its own queue's, within the worker's budget. */
+static size_t
+replay_room(const struct sub *sub)
+{
+	size_t		used = frame_batch_bytes();
+
+	if (used >= REPLAY_BUDGET)
+		return (0);
+	return (MIN(sub_room(sub), REPLAY_BUDGET - used));
+}
+
+/*
+ * A store call for sub, or a place in line for one: 0 means sub now
+ * waits (WAITING) until another call ends.
+ */
+static int
+replay_query_slot(struct sub *sub)
+{
+	if (replay_queries < REPLAY_QUERIES) {
+		replay_queries++;
+		return (1);
+	}
+	sub_set_state(sub, SUB_WAITING);
+	replay_list(sub, &replay_queryq);
+	return (0);
+}
+
+static void
+replay_query_done(void)
+{
+	struct sub	*sub;
+
+	replay_queries--;
+	if ((sub = TAILQ_FIRST(&replay_queryq)) != NULL)
 		replay_to(sub, SUB_REPLAYING);
 }
 
@@ -117,6 +187,10 @@ replay_to(struct sub *sub, enum sub_state to)
 			replay_run_timer = kore_timer_add(replay_run, 0, NULL,
 			    KORE_TIMER_ONESHOT);
 		}
+		break;
+	case SUB_PAUSED:
+		/* Its own queue wakes it (replay_drained), else the budget. */
+		replay_list(sub, sub_room(sub) > 0 ? &replay_roomq : NULL);
 		break;
 	case SUB_WAITING:
 		replay_list(sub, &replay_waitq);
@@ -197,7 +271,7 @@ replay_step(struct sub *sub)
 		replay_check(sub);
 	else if (sub->cursor == head)
 		replay_to(sub, SUB_LIVE);
-	else if (sub_room(sub) == 0)
+	else if (replay_room(sub) == 0)
 		replay_to(sub, SUB_PAUSED);
 	else if (window_covers(sub->cursor))
 		replay_window(sub);
@@ -209,9 +283,13 @@ replay_step(struct sub *sub)
 static void
 replay_check(struct sub *sub)
 {
+	if (!replay_query_slot(sub))
+		return;
 	replay_to(sub, SUB_CHECKING);
-	if (!store_bounds(STORE_READ, replay_checked, sub))
+	if (!store_bounds(STORE_READ, replay_checked, sub)) {
 		replay_to(sub, SUB_WAITING);
+		replay_query_done();
+	}
 }
 
 static void
@@ -219,6 +297,7 @@ replay_checked(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
 {
 	struct sub	*sub = arg;
 
+	replay_query_done();
 	if (sub->state == SUB_CLOSED) {
 		sub_free(sub);
 		return;
@@ -270,7 +349,7 @@ replay_window(struct sub *sub)
 	struct kore_buf		batch;
 	struct frame		*f;
 	u_int64_t		id, head = window_head();
-	size_t			room = sub_room(sub);
+	size_t			room = replay_room(sub);
 
 	kore_buf_init(&batch, 4096);
 	for (id = sub->cursor + 1; id <= head && batch.offset < room; id++) {
@@ -288,10 +367,14 @@ replay_window(struct sub *sub)
 static void
 replay_fetch(struct sub *sub)
 {
+	if (!replay_query_slot(sub))
+		return;
 	replay_to(sub, SUB_FETCHING);
 	if (!store_fetch(STORE_READ, sub->cursor, sub->topics_lit, REPLAY_PAGE,
-	    replay_page, sub))
+	    replay_page, sub)) {
 		replay_to(sub, SUB_WAITING);
+		replay_query_done();
+	}
 }
 
 static void
@@ -303,6 +386,7 @@ replay_page(const struct store_rows *rows, void *arg)
 	struct frame		*f;
 	size_t			i, n, room;
 
+	replay_query_done();
 	if (sub->state == SUB_CLOSED) {
 		sub_free(sub);
 		return;
@@ -317,7 +401,7 @@ replay_page(const struct store_rows *rows, void *arg)
 		replay_reset(sub, store_rows_trimmed(rows));
 
 	kore_buf_init(&batch, 4096);
-	room = sub_room(sub);
+	room = replay_room(sub);
 	n = store_rows_count(rows);
 	for (i = 0; i < n && batch.offset < room; i++) {
 		store_rows_get(rows, i, &ev);

@@ -16,6 +16,8 @@ void	replay_start(void);
 void	replay_begin(struct sub *);
 /* sub's socket queue shrank (from inside Kore's write: only note it). */
 void	replay_drained(struct sub *);
+/* A frame went (sent, or dropped with its connection). */
+void	replay_budget(void);
 /* sub is closing: take it off replay's lists. */
 void	replay_forget(struct sub *);
 

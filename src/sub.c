@@ -210,6 +210,7 @@ sub_sent(struct netbuf *nb)
 	}
 
 	frame_unref(f);
+	replay_budget();
 	return (KORE_RESULT_OK);
 }
 
