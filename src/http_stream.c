@@ -274,12 +274,13 @@ stream_open(struct http_request *req)
  * A peer that vanished without a FIN (a dropped network, a sleeping
  * laptop) still lets the kernel take our heartbeats into its buffer, so
  * the idle timer never fires; TCP gives up only after ~15 minutes of
- * retransmissions. Unacknowledged heartbeats end it after 2.5 beats.
+ * retransmissions. Data unacknowledged for two heartbeats ends it, so a
+ * vanished peer goes within three heartbeats of its last ACK.
  */
 static void
 stream_deadline(struct connection *c)
 {
-	unsigned int	ms = settings.heartbeat_ms * 5 / 2;
+	unsigned int	ms = settings.heartbeat_ms * 2;
 
 	if (setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
 	    sizeof(ms)) == -1)
