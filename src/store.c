@@ -27,8 +27,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	6
-#define STORE_VERSION	"ssehub schema 6"
+#define STORE_SCHEMA	7
+#define STORE_VERSION	"ssehub schema 7"
 
 struct store_rows {
 	PGresult	*res;
@@ -44,6 +44,10 @@ static void	store_notify_hook(const char *, const char *, void *);
 static void	store_checked(PGresult *, void *);
 static void	store_migrated(PGresult *, void *);
 static void	store_listening(PGresult *, void *);
+static void	store_writer_ready(void *);
+static void	store_raise(struct db *);
+static void	store_raised(PGresult *, void *);
+static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_id_done(PGresult *, void *);
@@ -59,6 +63,7 @@ static struct db		*store_read;	/* catch-up pages, checks */
 static struct db		*store_writer;	/* appends, outbox drains */
 static struct db		*store_maint;	/* retention; or NULL */
 static struct store_hooks	store_hooks;
+static uint64_t			store_seen;	/* highest id seen here */
 
 /*
  * Idempotent, run by a worker's log connection when the schema's version
@@ -114,11 +119,43 @@ static const char store_sql_migrate[] =
 "      CHECK (event NOT IN ('reset', 'presence')); "
 "  END IF; "
 "END $m$;"
-/* The last id of the log: retention may have removed it, never reused. */
+/*
+ * A failover to a standby that was behind (asynchronous replication)
+ * loses the last events: ids (lost_after, lost_through] were handed out
+ * by the old primary and are not here. Each worker, on every connect,
+ * raises the floor to the highest id it has seen (ssehub.raise_floor()),
+ * so new events are numbered above every id a client may hold, and a
+ * cursor inside the lost range gets a reset, never silence.
+ */
+"ALTER TABLE ssehub.trim ADD COLUMN IF NOT EXISTS lost_after bigint"
+"  NOT NULL DEFAULT 0;"
+"ALTER TABLE ssehub.trim ADD COLUMN IF NOT EXISTS lost_through bigint"
+"  NOT NULL DEFAULT 0;"
+/* The last id of the log: retention or a failover may have removed it. */
 "CREATE OR REPLACE FUNCTION ssehub.last_id() RETURNS bigint"
 "  LANGUAGE sql STABLE AS $f$ "
-"  SELECT greatest((SELECT max(id) FROM ssehub.events),"
-"    (SELECT trimmed_through FROM ssehub.trim), 0) $f$;"
+"  SELECT greatest((SELECT max(id) FROM ssehub.events), t.trimmed_through,"
+"    t.lost_through, 0) FROM ssehub.trim t $f$;"
+/* Everything up to the result is gone, for a reader at cursor p_after. */
+"CREATE OR REPLACE FUNCTION ssehub.gone_through(p_after bigint)"
+"  RETURNS bigint LANGUAGE sql STABLE AS $f$ "
+"  SELECT greatest(t.trimmed_through, CASE WHEN p_after >= t.lost_after"
+"    AND p_after < t.lost_through THEN t.lost_through ELSE 0 END)"
+"  FROM ssehub.trim t $f$;"
+"CREATE OR REPLACE FUNCTION ssehub.raise_floor(p_seen bigint)"
+"  RETURNS bigint LANGUAGE plpgsql AS $f$ "
+"DECLARE v_last bigint; "
+"BEGIN "
+"  PERFORM pg_advisory_xact_lock(7283451002); "
+"  v_last := ssehub.last_id(); "
+"  IF p_seen > v_last THEN "
+"    UPDATE ssehub.trim SET lost_after = v_last, lost_through = p_seen; "
+"    RAISE WARNING 'ssehub: ids % to % were lost (failover to a standby"
+" that was behind?): numbering goes on above them', v_last + 1, p_seen; "
+"    RETURN p_seen - v_last; "
+"  END IF; "
+"  RETURN 0; "
+"END $f$;"
 /*
  * The only writer of ssehub.events. The advisory lock is held to COMMIT,
  * and PostgreSQL makes a commit visible before it releases the locks:
@@ -294,9 +331,9 @@ static const char store_sql_listen[] =
  * matching row.
  */
 #define STORE_SQL_PAGE(events)						\
-    "SELECT ssehub.last_id(), t.trimmed_through,"				\
+    "SELECT ssehub.last_id(), ssehub.gone_through($1::bigint),"		\
     " e.id, e.topic, e.event, e.data"						\
-    " FROM ssehub.trim t LEFT JOIN LATERAL (" events ") e ON true"		\
+    " FROM (SELECT 1) o LEFT JOIN LATERAL (" events ") e ON true"		\
     " ORDER BY e.id"
 
 static const char store_sql_fetch_all[] = STORE_SQL_PAGE(
@@ -327,6 +364,9 @@ static const char store_sql_trim[] =
     "SELECT ssehub.trim_events($1::bigint, $2::bigint)";
 
 static const char store_sql_purge[] = "SELECT ssehub.purge_keys()";
+
+static const char store_sql_raise[] =
+    "SELECT ssehub.raise_floor($1::bigint)";
 
 static const char store_sql_append[] =
     "SELECT ssehub.append($1::text[], $2::text[], $3::text[])";
@@ -391,9 +431,10 @@ store_init(const char *conninfo, const struct store_hooks *hooks,
 
 	memset(&h, 0, sizeof(h));
 	store_read = db_alloc("read", conninfo, &h);
-	store_writer = db_alloc("append", conninfo, &h);
 	if (maintenance)
 		store_maint = db_alloc("maintenance", conninfo, &h);
+	h.ready = store_writer_ready;
+	store_writer = db_alloc("append", conninfo, &h);
 
 	db_start(store_log);
 	db_start(store_read);
@@ -438,8 +479,53 @@ store_checked(PGresult *res, void *arg)
 		(void)db_query(store_log, store_sql_migrate, 0, NULL, NULL,
 		    store_migrated, NULL);
 	}
+	store_raise(store_log);
 	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
 	    store_listening, NULL);
+}
+
+/* First on the connection (FIFO): before any append can be numbered. */
+static void
+store_writer_ready(void *arg)
+{
+	(void)arg;
+	store_raise(store_writer);
+}
+
+/*
+ * After a reconnect the database may be a promoted standby that lacks
+ * the last events this worker saw: numbering must go on above them
+ * (ssehub.raise_floor()), or ids clients hold would be drawn again.
+ */
+static void
+store_raise(struct db *db)
+{
+	char		seen[24];
+	const char	*v[1] = { seen };
+	int		len[1];
+
+	if (store_seen == 0)
+		return;
+	len[0] = snprintf(seen, sizeof(seen), "%" PRIu64, store_seen);
+	(void)db_query(db, store_sql_raise, 1, v, len, store_raised, NULL);
+}
+
+static void
+store_raised(PGresult *res, void *arg)
+{
+	(void)arg;
+	if (res != NULL && strcmp(PQgetvalue(res, 0, 0), "0") != 0) {
+		kore_log(LOG_WARNING, "store: %s ids this worker saw are not in "
+		    "the database (failover?): numbering goes on above them",
+		    PQgetvalue(res, 0, 0));
+	}
+}
+
+static void
+store_saw(uint64_t id)
+{
+	if (id > store_seen)
+		store_seen = id;
 }
 
 /* 1 when the database's schema is older than STORE_SCHEMA (or absent). */
@@ -677,6 +763,8 @@ store_rows_done(PGresult *res, void *arg)
 	struct store_rows	rows;
 
 	rows.res = res;
+	if (res != NULL)
+		store_saw(store_rows_head(&rows));
 	cb(res != NULL ? &rows : NULL, call->arg);
 	kore_free(call);
 }
@@ -687,11 +775,13 @@ store_bounds_done(PGresult *res, void *arg)
 	struct store_call	*call = arg;
 	store_bounds_cb		cb = (store_bounds_cb)call->cb;
 
-	if (res == NULL || PQntuples(res) != 1)
+	if (res == NULL || PQntuples(res) != 1) {
 		cb(0, 0, 0, call->arg);
-	else
+	} else {
+		store_saw(store_value_u64(res, 0, 0));
 		cb(1, store_value_u64(res, 0, 0), store_value_u64(res, 0, 1),
 		    call->arg);
+	}
 	kore_free(call);
 }
 
