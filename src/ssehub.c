@@ -44,7 +44,7 @@ KORE_SECCOMP_FILTER("ssehub",
 void
 kore_parent_configure(int argc, char **argv)
 {
-	char		err[256];
+	char		err[SETTINGS_PATH_MAX + 256];
 
 	(void)argc;
 	(void)argv;
