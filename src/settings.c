@@ -239,12 +239,21 @@ static int
 settings_token_create(const char *path, char *dst, size_t len)
 {
 	unsigned char	raw[32];
+	char		dir[SETTINGS_PATH_MAX + 32], *slash;
 	size_t		i;
 	int		fd;
 	ssize_t		r;
 
 	if (len < sizeof(raw) * 2 + 1)
 		return (RESULT_ERROR);
+
+	/* A fresh checkout has no var/ yet (kodev run with SSEHUB_DB). */
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			return (RESULT_ERROR);
+	}
 
 	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
 		return (RESULT_ERROR);

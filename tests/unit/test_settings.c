@@ -390,13 +390,21 @@ START_TEST(test_settings_token_file_short)
 }
 END_TEST
 
-/* No folder to create the token in. */
+/* A missing var is made, but not its missing parent. */
 START_TEST(test_settings_token_file_no_dir)
 {
 	struct settings	s;
 	char		err[PATH_MAX + 64], var[PATH_MAX], want[PATH_MAX + 64];
 
 	(void)snprintf(var, sizeof(var), "%s/missing", tmpdir);
+	ck_assert_int_eq(setenv("SSEHUB_VAR", var, 1), 0);
+	ck_assert_msg(settings_load(&s, err, sizeof(err)) == RESULT_OK,
+	    "refused: %s", err);
+	(void)snprintf(want, sizeof(want), "%s/publish.token", var);
+	ck_assert_int_eq(unlink(want), 0);
+	ck_assert_int_eq(rmdir(var), 0);
+
+	(void)snprintf(var, sizeof(var), "%s/missing/deeper", tmpdir);
 	ck_assert_int_eq(setenv("SSEHUB_VAR", var, 1), 0);
 	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
 	(void)snprintf(want, sizeof(want),
