@@ -167,6 +167,9 @@ clean:
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/fuzz clean
 
+# Every cluster in var/ (make run's, the suites'), wherever its data is.
 distclean: clean
-	tests/lib/pg.sh destroy $(VAR)
+	@for d in $(VAR) $(VAR)/*; do \
+	    if [ -L $$d/pgdata ] || [ -d $$d/pgdata ]; then \
+		tests/lib/pg.sh destroy $$d; fi; done
 	rm -rf var
