@@ -27,33 +27,40 @@ suites=(
 
 export SSEHUB_TEST_RUN=$$-$(date +%s%N)
 
-# The pids of processes of this run, other than this shell.
-leftover_pids() {
-	local e p
+# Sets left to the pids of the processes of this run. Builtins only: a
+# command started now would carry the mark too. This shell does not: it
+# got the mark after it started, and environ is what a process started
+# with.
+find_left() {
+	local e v vars
+	left=()
 	for e in /proc/[0-9]*/environ; do
-		p=${e#/proc/}
-		p=${p%/environ}
-		[ "$p" != $$ ] || continue
-		grep -qzx "SSEHUB_TEST_RUN=$SSEHUB_TEST_RUN" "$e" 2>/dev/null &&
-		    echo "$p"
+		mapfile -d '' vars 2>/dev/null <"$e" || continue
+		for v in "${vars[@]}"; do
+			if [ "$v" = "SSEHUB_TEST_RUN=$SSEHUB_TEST_RUN" ]; then
+				e=${e#/proc/}
+				left+=("${e%/environ}")
+				break
+			fi
+		done
 	done
 }
 
 # Lists what is left (to stderr) and stops it; false if anything was.
 # A process killed a moment ago may still be exiting: 2 s of grace.
 leftovers() {
-	local pids i
+	local i
 	for i in $(seq 1 20); do
-		pids=$(leftover_pids | tr '\n' ' ')
-		[ -n "$pids" ] || return 0
+		find_left
+		[ "${#left[@]}" -gt 0 ] || return 0
 		sleep 0.1
 	done
 	echo "left running by the suites:" >&2
-	# shellcheck disable=SC2086
-	ps -o pid,user,args -p $pids >&2 || true
-	kill -TERM $pids 2>/dev/null
+	ps -o pid,user,args -p "${left[*]}" >&2 || true
+	kill -TERM "${left[@]}" 2>/dev/null
 	sleep 2
-	kill -KILL $(leftover_pids) 2>/dev/null
+	find_left
+	[ "${#left[@]}" -eq 0 ] || kill -KILL "${left[@]}" 2>/dev/null
 	return 1
 }
 
