@@ -8,7 +8,7 @@
 # running as `ssehub`, under seccomp; PostgreSQL over TCP (127.0.0.1:19251)
 # from inside the chroot; Kore's own TLS on 19281, plain HTTP on 19280.
 # prod.test.mjs checks /proc and the API; upgrade.test.mjs installs again
-# over the running server.
+# over the running server; then make uninstall.
 #
 # Needs root (chroot, setresuid): exits 77 (skipped) otherwise.
 # PROD_SECCOMP_TRACING=1 adds `seccomp_tracing yes` to find a missing
@@ -76,3 +76,23 @@ export PROD_HTTP=$http PROD_HTTPS=$https
 cd "$root"
 node --test --test-concurrency=1 --test-reporter=spec \
     tests/prod/prod.test.mjs tests/prod/upgrade.test.mjs
+
+# 5. make uninstall, after the stop that systemctl disable --now does: the
+#    program files go, the admin's configuration and key stay.
+"$root/tests/prod/unit.sh" stop "$PROD_STATE"
+make -C "$root" -s uninstall PREFIX="$PROD_PREFIX" \
+    SYSCONFDIR="$PROD_SYSCONFDIR" SYSTEMCTL=:
+for f in "$PROD_PREFIX/lib/ssehub/ssehub.so" "$unit" \
+    "$PROD_PREFIX/share/ssehub/routes.conf"; do
+	if [ -e "$f" ]; then
+		echo "make uninstall left $f" >&2
+		exit 1
+	fi
+done
+for f in kore.conf env cert/key.pem; do
+	if [ ! -f "$conf/$f" ]; then
+		echo "make uninstall removed $conf/$f" >&2
+		exit 1
+	fi
+done
+echo "make uninstall: program files removed, $conf kept"
