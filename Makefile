@@ -55,9 +55,15 @@ db:
 db-stop stop:
 	@tests/lib/pg.sh stop $(VAR)
 
-$(APP) $(PROD):
+$(APP):
 	mkdir -p $@
 	for d in src assets conf cert; do ln -sfn $(ROOT)/$$d $@/$$d; done
+
+# No cert/ link: the prod flavor needs no dev pair (kodev makes its own
+# there, unused, when there is none).
+$(PROD):
+	mkdir -p $@
+	for d in src assets conf; do ln -sfn $(ROOT)/$$d $@/$$d; done
 
 # kodev rebuilds only .c files whose mtime changed: after a header or
 # build.conf edit, start clean (stale objects crashed a worker once).
