@@ -6,9 +6,19 @@
 
 ROOT		:= $(abspath .)
 APP		:= $(ROOT)/build/ssehub
+PROD		:= $(ROOT)/build/prod/ssehub
 VAR		?= $(ROOT)/var
-PGBIN		:= /usr/lib/postgresql/15/bin
 CHAOS_SECONDS	?= 600
+
+# make install: the usual names, so packagers can place it (README).
+PREFIX		?= /usr/local
+SYSCONFDIR	?= /etc
+PKGLIBDIR	:= $(PREFIX)/lib/ssehub
+PKGDATADIR	:= $(PREFIX)/share/ssehub
+UNITDIR		?= $(PREFIX)/lib/systemd/system
+CONFDIR		:= $(SYSCONFDIR)/ssehub
+# Tests install into a scratch PREFIX and must not touch the host's unit.
+SYSTEMCTL	?= systemctl
 
 DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 		   openssl libssl-dev pkg-config gcc clang make curl \
@@ -17,15 +27,16 @@ DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 
 export SSEHUB_VAR := $(VAR)
 
-.PHONY: all deps cert db db-stop build run run-h2 test unit valgrind fuzz \
-	fuzz-smoke integration browser h2 prod-test chaos bench clean distclean
+.PHONY: all deps cert db db-stop stop build prod install uninstall run \
+	run-h2 test unit valgrind fuzz fuzz-smoke integration browser h2 \
+	prod-test chaos bench clean distclean
 
 all: build
 
 deps:
 	@tests/lib/deps.sh $(DEBS)
 
-cert: cert/server.pem cert/dh2048.pem
+cert: cert/server.pem
 
 cert/server.pem:
 	@mkdir -p cert
@@ -36,28 +47,82 @@ cert/server.pem:
 	chmod 600 cert/key.pem
 	chmod 644 cert/server.pem
 
-cert/dh2048.pem:
-	@mkdir -p cert
-	openssl dhparam -dsaparam -out $@ 2048 2>/dev/null
-
 # A project-local cluster, only when SSEHUB_DB does not name one.
 db:
 	@if [ -z "$$SSEHUB_DB" ]; then tests/lib/pg.sh start $(VAR); fi
 
-db-stop:
+# The local cluster may outlive make run (for the next make run or a
+# kodev run in the checkout); this stops it.
+db-stop stop:
 	@tests/lib/pg.sh stop $(VAR)
 
 $(APP):
-	mkdir -p $(APP)
-	for d in src assets conf cert; do ln -sfn $(ROOT)/$$d $(APP)/$$d; done
+	mkdir -p $@
+	for d in src assets conf cert; do ln -sfn $(ROOT)/$$d $@/$$d; done
+
+# No cert/ link: the prod flavor needs no dev pair (kodev makes its own
+# there, unused, when there is none).
+$(PROD):
+	mkdir -p $@
+	for d in src assets conf; do ln -sfn $(ROOT)/$$d $@/$$d; done
 
 # kodev rebuilds only .c files whose mtime changed: after a header or
 # build.conf edit, start clean (stale objects crashed a worker once).
+kodev_build = if [ -f $(1)/ssehub.so ] && [ -n "$$(find src conf/build.conf \
+	    -newer $(1)/ssehub.so \( -name '*.h' -o -name build.conf \))" ]; \
+	    then cd $(1) && kodev clean; fi; cd $(1) && kodev build
+
 build: $(APP) cert
-	@if [ -f $(APP)/ssehub.so ] && [ -n "$$(find src conf/build.conf \
-	    -newer $(APP)/ssehub.so \( -name '*.h' -o -name build.conf \))" ]; \
-	    then cd $(APP) && kodev clean; fi
-	cd $(APP) && kodev build
+	@$(call kodev_build,$(APP))
+
+# The production flavor (-O2 -DNDEBUG), built by kodev in a folder of its
+# own, so build/ssehub keeps the dev flavor.
+prod: $(PROD)
+	@[ "$$(cat $(PROD)/.flavor 2>/dev/null)" = prod ] || \
+	    (cd $(PROD) && kodev flavor prod)
+	@$(call kodev_build,$(PROD))
+
+# Files under PREFIX are replaced on every install (install(1) unlinks
+# first, so a running server keeps the module it mapped); the admin's
+# kore.conf and env, the key and the data are never overwritten. Without
+# DESTDIR (a packager's staging folder) it also sets up this host:
+# deploy/setup.sh, then systemd's unit enabled and (re)started.
+SUBST		= sed -e 's|@PKGLIBDIR@|$(PKGLIBDIR)|g' \
+		      -e 's|@PKGDATADIR@|$(PKGDATADIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g'
+
+install: prod
+	install -d $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(PKGDATADIR) \
+	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
+	install -m 0644 $(PROD)/ssehub.so $(DESTDIR)$(PKGLIBDIR)/ssehub.so
+	install -m 0755 deploy/setup.sh $(DESTDIR)$(PKGLIBDIR)/setup
+	install -m 0644 conf/routes.conf conf/ffdhe2048.pem \
+	    $(DESTDIR)$(PKGDATADIR)/
+	$(SUBST) kore.conf >$(DESTDIR)$(PKGDATADIR)/kore.conf.new
+	mv $(DESTDIR)$(PKGDATADIR)/kore.conf.new $(DESTDIR)$(PKGDATADIR)/kore.conf
+	$(SUBST) conf/ssehub.service >$(DESTDIR)$(UNITDIR)/ssehub.service.new
+	mv $(DESTDIR)$(UNITDIR)/ssehub.service.new \
+	    $(DESTDIR)$(UNITDIR)/ssehub.service
+	[ -e $(DESTDIR)$(CONFDIR)/kore.conf ] || install -m 0644 \
+	    $(DESTDIR)$(PKGDATADIR)/kore.conf $(DESTDIR)$(CONFDIR)/kore.conf
+	@if [ -z "$(DESTDIR)" ]; then \
+	    $(PKGLIBDIR)/setup $(CONFDIR) && \
+	    if [ -d /run/systemd/system ]; then \
+		$(SYSTEMCTL) daemon-reload && \
+		$(SYSTEMCTL) enable ssehub && $(SYSTEMCTL) restart ssehub; \
+	    fi; fi
+
+# Leaves what is the admin's: CONFDIR (kore.conf, env, the key), the data
+# in /var/lib/ssehub and the user ssehub.
+uninstall:
+	@if [ -z "$(DESTDIR)" ] && [ -d /run/systemd/system ]; then \
+	    $(SYSTEMCTL) disable --now ssehub || true; fi
+	rm -f $(DESTDIR)$(PKGLIBDIR)/ssehub.so $(DESTDIR)$(PKGLIBDIR)/setup \
+	    $(DESTDIR)$(PKGDATADIR)/routes.conf \
+	    $(DESTDIR)$(PKGDATADIR)/ffdhe2048.pem \
+	    $(DESTDIR)$(PKGDATADIR)/kore.conf $(DESTDIR)$(UNITDIR)/ssehub.service
+	-rmdir $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(PKGDATADIR)
+	@echo "kept: $(CONFDIR) (kore.conf, env, cert/), /var/lib/ssehub," \
+	    "the user ssehub"
 
 # stdbuf: Kore logs with printf, so a redirected log would otherwise be
 # block-buffered and repeated by every forked worker.
@@ -94,8 +159,9 @@ browser: build
 h2: build
 	tests/h2/run.sh
 
-prod-test: cert build
-	tests/prod/run.sh
+# Exit status 77: skipped (not root).
+prod-test:
+	tests/prod/run.sh || [ $$? -eq 77 ]
 
 chaos: deps cert build
 	tests/chaos/run.sh $(CHAOS_SECONDS)
@@ -108,5 +174,9 @@ clean:
 	-$(MAKE) -C tests/unit clean
 	-$(MAKE) -C tests/fuzz clean
 
-distclean: clean db-stop
+# Every cluster in var/ (make run's, the suites'), wherever its data is.
+distclean: clean
+	@for d in $(VAR) $(VAR)/*; do \
+	    if [ -L $$d/pgdata ] || [ -d $$d/pgdata ]; then \
+		tests/lib/pg.sh destroy $$d; fi; done
 	rm -rf var

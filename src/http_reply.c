@@ -26,11 +26,19 @@ int
 http_reply_error(struct http_request *req, int status, const char *msg)
 {
 	char		buf[512];
+	size_t		len;
+
+	len = http_reply_error_text(buf, sizeof(buf), msg);
+	return (http_reply_json(req, status, buf, len));
+}
+
+size_t
+http_reply_error_text(char *buf, size_t size, const char *msg)
+{
 	int		len;
 
-	len = snprintf(buf, sizeof(buf), "{\"error\":\"%s\"}\n", msg);
-	if (len < 0 || (size_t)len >= sizeof(buf))
-		len = snprintf(buf, sizeof(buf), "{\"error\":\"error\"}\n");
-
-	return (http_reply_json(req, status, buf, (size_t)len));
+	len = snprintf(buf, size, "{\"error\":\"%s\"}\n", msg);
+	if (len < 0 || (size_t)len >= size)
+		len = snprintf(buf, size, "{\"error\":\"error\"}\n");
+	return ((size_t)len);
 }

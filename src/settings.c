@@ -24,6 +24,8 @@ static int	settings_token_read(const char *, char *, size_t);
 static int	settings_token_create(const char *, char *, size_t);
 static int	settings_copy(char *, size_t, const char *, const char *,
 		    char *, size_t);
+static int	settings_var(struct settings *, const char *, char *, size_t);
+static int	settings_local_db(struct settings *, char *, size_t);
 
 int
 settings_load(struct settings *s, char *err, size_t errlen)
@@ -34,18 +36,12 @@ settings_load(struct settings *s, char *err, size_t errlen)
 	memset(s, 0, sizeof(*s));
 
 	var = getenv("SSEHUB_VAR");
-	if (!settings_copy(s->var, sizeof(s->var), "SSEHUB_VAR",
-	    var != NULL ? var : "var", err, errlen))
+	if (!settings_var(s, var != NULL ? var : "var", err, errlen))
 		return (RESULT_ERROR);
 
-	/* Unset: the project-local cluster that `make run` starts. */
 	if ((db = getenv("SSEHUB_DB")) == NULL) {
-		if ((size_t)snprintf(s->db, sizeof(s->db),
-		    "host=%s/pgrun port=5499 dbname=ssehub user=ssehub "
-		    "gssencmode=disable", s->var) >= sizeof(s->db)) {
-			(void)snprintf(err, errlen, "SSEHUB_VAR is too long");
+		if (!settings_local_db(s, err, errlen))
 			return (RESULT_ERROR);
-		}
 	} else if (!settings_copy(s->db, sizeof(s->db), "SSEHUB_DB", db,
 	    err, errlen)) {
 		return (RESULT_ERROR);
@@ -105,6 +101,57 @@ settings_copy(char *dst, size_t len, const char *name, const char *value,
 		return (RESULT_ERROR);
 	}
 	(void)strcpy(dst, value);
+	return (RESULT_OK);
+}
+
+/*
+ * The state folder, made absolute: the default conninfo names a socket
+ * folder in it, and libpq takes only an absolute path for one.
+ */
+static int
+settings_var(struct settings *s, const char *var, char *err, size_t errlen)
+{
+	char		cwd[SETTINGS_PATH_MAX];
+
+	if (var[0] == '/')
+		return (settings_copy(s->var, sizeof(s->var), "SSEHUB_VAR",
+		    var, err, errlen));
+
+	if (getcwd(cwd, sizeof(cwd)) == NULL ||
+	    (size_t)snprintf(s->var, sizeof(s->var), "%s/%s", cwd, var) >=
+	    sizeof(s->var)) {
+		(void)snprintf(err, errlen, "SSEHUB_VAR is too long");
+		return (RESULT_ERROR);
+	}
+	return (RESULT_OK);
+}
+
+/*
+ * No SSEHUB_DB: the project-local cluster that `make run` starts
+ * (tests/lib/pg.sh), whose socket is in var/pgrun. When it is not
+ * running, say so and what starts it, rather than retry for ever.
+ */
+static int
+settings_local_db(struct settings *s, char *err, size_t errlen)
+{
+	char		sock[SETTINGS_PATH_MAX + 32];
+	struct stat	st;
+
+	if ((size_t)snprintf(s->db, sizeof(s->db), "host=%s/pgrun port=%d "
+	    "dbname=ssehub user=ssehub gssencmode=disable", s->var,
+	    SETTINGS_LOCAL_PORT) >= sizeof(s->db)) {
+		(void)snprintf(err, errlen, "SSEHUB_VAR is too long");
+		return (RESULT_ERROR);
+	}
+
+	(void)snprintf(sock, sizeof(sock), "%s/pgrun/.s.PGSQL.%d", s->var,
+	    SETTINGS_LOCAL_PORT);
+	if (stat(sock, &st) == -1) {
+		(void)snprintf(err, errlen, "no database: SSEHUB_DB is not set "
+		    "and no local PostgreSQL runs in %s/pgrun; start it with "
+		    "`make db` (or `make run`), or set SSEHUB_DB", s->var);
+		return (RESULT_ERROR);
+	}
 	return (RESULT_OK);
 }
 
@@ -192,12 +239,21 @@ static int
 settings_token_create(const char *path, char *dst, size_t len)
 {
 	unsigned char	raw[32];
+	char		dir[SETTINGS_PATH_MAX + 32], *slash;
 	size_t		i;
 	int		fd;
 	ssize_t		r;
 
 	if (len < sizeof(raw) * 2 + 1)
 		return (RESULT_ERROR);
+
+	/* A fresh checkout has no var/ yet (kodev run with SSEHUB_DB). */
+	(void)snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) == -1 && errno != EEXIST)
+			return (RESULT_ERROR);
+	}
 
 	if ((fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC)) == -1)
 		return (RESULT_ERROR);

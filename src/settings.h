@@ -10,6 +10,7 @@
 
 #define SETTINGS_TOKEN_MAX	128
 #define SETTINGS_PATH_MAX	1024
+#define SETTINGS_LOCAL_PORT	5499	/* make run's cluster (Makefile) */
 
 struct settings {
 	char		db[SETTINGS_PATH_MAX];		/* libpq conninfo */

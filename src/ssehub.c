@@ -44,7 +44,7 @@ KORE_SECCOMP_FILTER("ssehub",
 void
 kore_parent_configure(int argc, char **argv)
 {
-	char		err[256];
+	char		err[SETTINGS_PATH_MAX + 256];
 
 	(void)argc;
 	(void)argv;
@@ -59,7 +59,8 @@ kore_parent_configure(int argc, char **argv)
 	if (!quota_init(acl.nrules + 1))
 		fatalx("cannot map shared limits");
 	if (!tls_load_keys())
-		fatalx("cannot load TLS keys");
+		fatalx("cannot load TLS keys (`make cert` makes a pair for "
+		    "development)");
 	store_migrate_now(settings.db);
 
 	if (getenv("SSEHUB_TOKEN") == NULL) {

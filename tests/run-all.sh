@@ -1,6 +1,15 @@
 #!/bin/bash
 # Runs every suite, even after a failure, then prints one summary line per
-# suite. Exit status is nonzero when any suite failed.
+# suite: PASS, FAIL, or SKIP for a suite that exits 77 (it cannot run
+# here, e.g. the production suite without root). Exit status is nonzero
+# when any suite failed. Arguments: run only the suites whose names start
+# with one of them (e.g. `tests/run-all.sh integration chaos`).
+#
+# Each suite stops what it started, pass, fail or Ctrl-C. To check that,
+# every process of the run carries SSEHUB_TEST_RUN in its environment
+# (postgres, kore and nginx included: they inherit it), and the last line
+# of the summary, "leftovers", fails if any is still alive, then stops
+# it. An interrupted run checks the same before it exits.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -12,30 +21,103 @@ suites=(
 	"chaos (faults, 60 s):tests/chaos/run.sh 60"
 	"browser (chromium + playwright-core):tests/browser/run.sh"
 	"http/2 front (nginx + curl + chromium):tests/h2/run.sh"
-	"production (prod flavor, chroot, seccomp, TLS):tests/prod/run.sh"
+	"production (install, sandbox, upgrade):tests/prod/run.sh"
+	"first contact (0700 clone, kodev run):tests/first-contact/run.sh"
 )
+
+export SSEHUB_TEST_RUN=$$-$(date +%s%N)
+
+# Sets left to the pids of the processes of this run. Builtins only: a
+# command started now would carry the mark too. This shell does not: it
+# got the mark after it started, and environ is what a process started
+# with.
+find_left() {
+	local e v vars
+	left=()
+	for e in /proc/[0-9]*/environ; do
+		mapfile -d '' vars 2>/dev/null <"$e" || continue
+		for v in "${vars[@]}"; do
+			if [ "$v" = "SSEHUB_TEST_RUN=$SSEHUB_TEST_RUN" ]; then
+				e=${e#/proc/}
+				left+=("${e%/environ}")
+				break
+			fi
+		done
+	done
+}
+
+# Lists what is left (to stderr) and stops it; false if anything was.
+# A process killed a moment ago may still be exiting: 2 s of grace.
+leftovers() {
+	local i
+	for i in $(seq 1 20); do
+		find_left
+		[ "${#left[@]}" -gt 0 ] || return 0
+		sleep 0.1
+	done
+	echo "left running by the suites:" >&2
+	ps -o pid,user,args -p "${left[*]}" >&2 || true
+	kill -TERM "${left[@]}" 2>/dev/null
+	sleep 2
+	find_left
+	[ "${#left[@]}" -eq 0 ] || kill -KILL "${left[@]}" 2>/dev/null
+	return 1
+}
+
+# True if the suite $1 was asked for (by the script's arguments after it).
+wanted() {
+	local want
+	[ $# -gt 1 ] || return 0
+	for want in "${@:2}"; do
+		[ "${1#"$want"}" = "$1" ] || return 0
+	done
+	return 1
+}
 
 declare -a results
 failed=0
+interrupted=0
+line() {
+	results+=("$(printf '%-4s %-40s %4ss' "$1" "$2" "$3")")
+}
+trap 'interrupted=1' INT TERM
+
 for s in "${suites[@]}"; do
 	name=${s%%:*}
 	cmd=${s#*:}
+	wanted "$name" "$@" || continue
 	echo "=== $name: $cmd"
 	start=$(date +%s)
-	if $cmd; then
-		r=PASS
-	else
-		r=FAIL
-		failed=$((failed + 1))
-	fi
-	results+=("$(printf '%-4s %-40s %4ss' "$r" "$name" $(( $(date +%s) - start )))")
+	$cmd
+	rc=$?
+	case $rc in
+	0) r=PASS ;;
+	77) r=SKIP ;;
+	*) r=FAIL; failed=$((failed + 1)) ;;
+	esac
+	line "$r" "$name" $(( $(date +%s) - start ))
+	[ "$interrupted" -eq 0 ] || break
 done
+
+start=$(date +%s)
+r=PASS
+leftovers || { r=FAIL; failed=$((failed + 1)); }
+line "$r" "leftovers (no process of the run alive)" $(( $(date +%s) - start ))
 
 echo
 echo "=== summary"
 printf '%s\n' "${results[@]}"
+if [ "$interrupted" -ne 0 ]; then
+	echo "interrupted"
+	exit 130
+fi
 if [ "$failed" -gt 0 ]; then
 	echo "$failed suite(s) failed"
 	exit 1
 fi
-echo "all ${#suites[@]} suites passed"
+skipped=$(printf '%s\n' "${results[@]}" | grep -c '^SKIP' || true)
+if [ "$skipped" -gt 0 ]; then
+	echo "all ${#results[@]} suites passed but $skipped skipped"
+else
+	echo "all ${#results[@]} suites passed"
+fi

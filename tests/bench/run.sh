@@ -37,6 +37,8 @@
 # (port 19150; started if it is not running, and then stopped at the end).
 
 set -euo pipefail
+# Debian's nginx is in /usr/sbin, which is not on an ordinary user's PATH.
+PATH=$PATH:/usr/sbin
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)

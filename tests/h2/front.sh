@@ -15,6 +15,8 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 . "$root/tests/lib/proc.sh"
+# Debian's nginx is in /usr/sbin, which is not on an ordinary user's PATH.
+PATH=$PATH:/usr/sbin
 cmd=${1:-}
 dir=$(realpath -m "${2:-}")
 

@@ -23,15 +23,17 @@ export SSEHUB_TEST_VAR=$var/servers
 [ -d "$root/tests/node_modules/playwright-core" ] || (cd "$root/tests" && npm ci --no-audit --no-fund)
 [ -f "$root/build/ssehub/ssehub.so" ] || make -C "$root" -s build
 
-"$root/tests/lib/pg.sh" start "$root/var/h2-pg" "$pgport"
 export SSEHUB_DB="$("$root/tests/lib/pg.sh" url "$root/var/h2-pg" "$pgport")"
 
+# Everything this started stops, pass, fail or Ctrl-C.
 cleanup() {
 	"$root/tests/h2/front.sh" stop "$var/front" || true
 	"$root/tests/h2/front.sh" stop "$var/front-default" || true
 	"$root/tests/lib/server.sh" kill h2 || true
+	"$root/tests/lib/pg.sh" stop "$root/var/h2-pg"
 }
 trap cleanup EXIT
+"$root/tests/lib/pg.sh" start "$root/var/h2-pg" "$pgport"
 
 mkdir -p "$var"
 "$root/tests/lib/server.sh" start h2 "$H2_PLAIN_PORT" "$H2_TLS_PORT"

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import net from 'node:net';
+import tls from 'node:tls';
 import {
   startServer, stopServer, serverPid, Stream, publish, request, psql, headId,
   storedIds, sleep, TOKEN,
@@ -43,21 +44,53 @@ function exchange(parts, { waitMs = 3000, port = HTTP } = {}) {
       clearTimeout(timer);
       sock.destroy();
       const raw = Buffer.concat(chunks);
-      const text = raw.toString('latin1');
-      const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
-      const end = raw.indexOf('\r\n\r\n');
-      resolve({
-        ms: Date.now() - t0, closed, error, raw,
-        status: m ? Number(m[1]) : null,
-        head: end < 0 ? text : text.slice(0, end),
-        body: end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4),
-      });
+      resolve({ ms: Date.now() - t0, closed, error, raw, ...parse(raw) });
     };
     const timer = setTimeout(() => finish(false), waitMs);
     sock.on('data', (c) => chunks.push(c));
     sock.on('error', (e) => { error = e.code; });
     sock.on('close', () => finish(true));
     for (const p of [].concat(parts)) sock.write(p);
+  });
+}
+
+function parse(raw) {
+  const text = raw.toString('latin1');
+  const m = /^HTTP\/1\.[01] (\d{3})/.exec(text);
+  const end = raw.indexOf('\r\n\r\n');
+  return {
+    status: m ? Number(m[1]) : null,
+    head: end < 0 ? text : text.slice(0, end),
+    body: end < 0 ? Buffer.alloc(0) : raw.subarray(end + 4),
+  };
+}
+
+// On one connection: GET /healthz, and once its 200 is in, a publish head
+// announcing 70000 bytes; resolves like exchange() for the second answer.
+function keepAlive413(secure) {
+  return new Promise((resolve) => {
+    const sock = secure
+      ? tls.connect({ host: '127.0.0.1', port: HTTPS, rejectUnauthorized: false })
+      : net.connect({ host: '127.0.0.1', port: HTTP });
+    let raw = Buffer.alloc(0);
+    let t0 = null;
+    const finish = (closed) => {
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ms: Date.now() - t0, closed, ...parse(raw) });
+    };
+    const timer = setTimeout(() => finish(false), 3000);
+    sock.on('data', (c) => {
+      raw = Buffer.concat([raw, c]);
+      if (t0 === null && raw.includes('{"status":"ok"}')) {
+        raw = Buffer.alloc(0);
+        t0 = Date.now();
+        sock.write(`POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}${JSON_CT}Content-Length: 70000\r\n\r\n`);
+      }
+    });
+    sock.on('error', () => {});
+    sock.on('close', () => finish(true));
+    sock.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
   });
 }
 
@@ -73,6 +106,14 @@ function assertJsonError(r, status, pattern) {
   const body = JSON.parse(r.body.toString('utf8'));
   assert.equal(typeof body.error, 'string');
   if (pattern) assert.match(body.error, pattern);
+}
+
+// A body over http_body_max, refused from the head before Kore buffers a
+// byte of it (src/http_limit.c): JSON like every other error, and the
+// connection closed at once.
+function assert413(r) {
+  assertJsonError(r, 413, /^body over 65536 bytes$/);
+  assert.ok(r.closed && r.ms < 1000, `closed at once (closed=${r.closed}, ${r.ms} ms)`);
 }
 
 // Kore's own refusals (before ssehub's handler): a bare status, no body,
@@ -355,11 +396,17 @@ test('binary and invalid UTF-8 bodies: 400 JSON, nothing stored', async (t) => {
 
 test('huge Content-Length: refused at once, nothing stored, connection not held', async (t) => {
   await nothingStored(async () => {
-    // Over http_body_max (64 KiB): Kore's bare 413 before any body byte.
+    // Over http_body_max (64 KiB): 413 before any body byte.
     for (const len of ['99999999999', '1048577', '65537', String(2 ** 53)]) {
       const r = await exchange(`POST /publish HTTP/1.1\r\nHost: 127.0.0.1\r\n${AUTH}${JSON_CT}Content-Length: ${len}\r\n\r\n`);
       t.diagnostic(`Content-Length ${len}: ${r.status} after ${r.ms} ms`);
-      assertKoreRefusal(r, 413);
+      assert413(r);
+    }
+    // Also as the second request of a keep-alive connection, and over TLS.
+    for (const secure of [false, true]) {
+      const r = await keepAlive413(secure);
+      t.diagnostic(`after a 200 on the same ${secure ? 'TLS ' : ''}connection: ${r.status}`);
+      assert413(r);
     }
     // Not a number Kore can hold: 411.
     for (const len of ['1180591620717411303424', '-1', '1e6', 'abc']) {
@@ -367,11 +414,11 @@ test('huge Content-Length: refused at once, nothing stored, connection not held'
       t.diagnostic(`Content-Length ${len}: ${r.status} after ${r.ms} ms`);
       assertKoreRefusal(r, 411);
     }
-    // Over 64 KiB and sent in full: refused by Kore from the header alone.
+    // Over 64 KiB and sent in full: refused from the header alone.
     const big = Buffer.from(JSON.stringify({ topic: 'huge', data: 'x'.repeat(500000) }));
     const r = await publishRaw(big);
     t.diagnostic(`a 500 kB body sent in full: ${r.status} after ${r.ms} ms`);
-    assertKoreRefusal(r, 413);
+    assert413(r);
     assert.ok(r.ms < 2000);
   });
   await stillServing('after huge Content-Length');

@@ -72,16 +72,20 @@ test('400 for bad JSON or bad fields; nothing stored', async () => {
 });
 
 test('413 over 64 KiB, 415 without JSON content type, 405 for GET', async () => {
-  // Kore refuses a body over http_body_max (64 KiB) before ssehub sees it,
-  // so that one 413 has no JSON body; nothing is stored either way.
+  // A body over http_body_max (64 KiB) is refused from its Content-Length
+  // before Kore buffers any of it (src/http_limit.c), in JSON like every
+  // other error; nothing is stored.
   const head0 = headId();
-  // Only the head: Kore answers from the Content-Length and closes, so a
-  // client still sending its body could see a reset instead of the 413.
+  // Only the head: the answer comes from the Content-Length and the
+  // connection closes, so a client still sending its body could see a
+  // reset instead of the 413.
   const r413 = await request(HTTP, {
     method: 'POST', path: '/publish',
     headers: { ...JSON_CT, ...AUTH, 'Content-Length': '70000' },
   });
   assert.equal(r413.status, 413);
+  assert.equal(r413.headers['content-type'], 'application/json');
+  assert.deepEqual(JSON.parse(r413.body), { error: 'body over 65536 bytes' });
   assert.equal(headId(), head0);
   await refused({ headers: { 'Content-Type': 'text/plain', ...AUTH }, body: '{"data":"x"}' }, 415, /application\/json/);
   const r = await request(HTTP, { path: '/publish', headers: AUTH });

@@ -1,73 +1,42 @@
-// The production deployment started by tests/prod/run.sh: Kore's sandbox
-// seen from /proc, then the API over Kore's own TLS.
+// The deployment that tests/prod/run.sh installed with `make install` and
+// started as its unit says: the install, Kore's sandbox seen from /proc,
+// then the API over Kore's own TLS.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import https from 'node:https';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { CurlStream, sleep } from '../h2/lib.mjs';
+import { sleep } from '../h2/lib.mjs';
+import {
+  CONF, LOG, USER, proc, children, workers, parentPid, publish, stream,
+} from './lib.mjs';
 
-const PID = Number(process.env.PROD_PID);
-const CHROOT = process.env.PROD_CHROOT;
-const DEPLOY = process.env.PROD_DEPLOY;
-const USER = process.env.PROD_USER || 'ssehub';
-const HTTPS = Number(process.env.PROD_HTTPS);
-const LOG = process.env.PROD_LOG;
-const TOKEN = process.env.SSEHUB_TOKEN;
 const TOPIC = `prod${process.pid}`;
+// kore.conf's chroot for the workers, as installed.
+const CHROOT = /^root\s+(\S+)/m.exec(fs.readFileSync(path.join(CONF, 'kore.conf'), 'utf8'))[1];
 
 const uidOf = (name) => Number(execFileSync('id', ['-u', name]).toString().trim());
 
-function proc(pid) {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const field = (k) => (new RegExp(`^${k}:\\s*(.*)$`, 'm').exec(status) || [])[1];
-  return {
-    pid,
-    title: fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0+$/, '').replace(/\0/g, ' '),
-    uids: field('Uid').split(/\s+/).map(Number),
-    gids: field('Gid').split(/\s+/).map(Number),
-    seccomp: Number(field('Seccomp')),
-    noNewPrivs: Number(field('NoNewPrivs')),
-    root: fs.readlinkSync(`/proc/${pid}/root`),
-  };
-}
-
-function children(pid) {
-  return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-}
-
-function workers() {
-  return children(PID).map(proc).filter((p) => /\[wrk \d+\]/.test(p.title));
-}
-
-function publish(events) {
-  const body = JSON.stringify(events);
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: HTTPS, path: '/publish', method: 'POST', rejectUnauthorized: false, agent: false,
-      headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode, json: JSON.parse(text), proto: res.socket.getProtocol?.() });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-const stream = (query, headers = {}) =>
-  new CurlStream(`https://127.0.0.1:${HTTPS}/stream?${query}`, { http: '--http1.1', headers, maxTime: 20 });
+test('make install: the prod flavor; key of ssehub, 0600; env of root, 0600', () => {
+  const so = execFileSync('readelf', ['-S', `${process.env.PROD_PREFIX}/lib/ssehub/ssehub.so`]).toString();
+  assert.doesNotMatch(so, /\.debug_info/, 'the prod flavor has no debug info');
+  const key = fs.statSync(path.join(CONF, 'cert/key.pem'));
+  assert.equal(key.uid, uidOf(USER));
+  assert.equal(key.mode & 0o777, 0o600);
+  const env = fs.statSync(path.join(CONF, 'env'));
+  assert.equal(env.uid, 0);
+  assert.equal(env.mode & 0o777, 0o600);
+  const unit = fs.readFileSync(process.env.PROD_UNIT, 'utf8');
+  assert.match(unit, new RegExp(`^WorkingDirectory=${CONF}$`, 'm'));
+  assert.match(unit, /^ExecStart=.*kore -fc kore\.conf$/m);
+});
 
 let before;
 
 test('workers: uid of ssehub, chrooted, seccomp mode 2; parent stays root, key manager sandboxed too', () => {
   const uid = uidOf(USER);
-  const parent = proc(PID);
+  const parent = proc(parentPid());
   assert.match(parent.title, /kore \[parent\]/);
   assert.deepEqual(parent.uids, [0, 0, 0, 0]);
 
@@ -81,11 +50,11 @@ test('workers: uid of ssehub, chrooted, seccomp mode 2; parent stays root, key m
   }
   assert.deepEqual(fs.readdirSync(CHROOT), [], 'the chroot is empty');
 
-  const keymgr = children(PID).map(proc).find((p) => /\[keymgr\]/.test(p.title));
+  const keymgr = children(parentPid()).map(proc).find((p) => /\[keymgr\]/.test(p.title));
   assert.ok(keymgr, 'a key manager');
   console.log(`# ${keymgr.title} pid ${keymgr.pid}: uid ${keymgr.uids.join('/')} root ${keymgr.root} Seccomp ${keymgr.seccomp}`);
   assert.deepEqual(keymgr.uids, [uid, uid, uid, uid]);
-  assert.equal(keymgr.root, DEPLOY);
+  assert.equal(keymgr.root, CONF);
   assert.equal(keymgr.seccomp, 2);
 });
 

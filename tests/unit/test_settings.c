@@ -107,6 +107,8 @@ settings_setup(void)
 
 	for (i = 0; i < nitems(settings_vars); i++)
 		ck_assert_int_eq(unsetenv(settings_vars[i]), 0);
+	/* Most tests are not about the database: name one. */
+	ck_assert_int_eq(setenv("SSEHUB_DB", "host=unit.invalid", 1), 0);
 
 	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
 		base = "/tmp";
@@ -157,23 +159,60 @@ write_file(const char *path, const char *text)
 	ck_assert_int_eq(fclose(fp), 0);
 }
 
-/* Unset variables: the documented defaults. */
+/* What the local cluster of `make run` shows: its socket in var/pgrun. */
+static void
+local_db_make(const char *var)
+{
+	char	path[PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "%s/pgrun", var);
+	ck_assert_int_eq(mkdir(path, 0700), 0);
+	(void)snprintf(path, sizeof(path), "%s/pgrun/.s.PGSQL.5499", var);
+	write_file(path, "");
+}
+
+static void
+local_db_remove(const char *var)
+{
+	char	path[PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "%s/pgrun/.s.PGSQL.5499", var);
+	ck_assert_int_eq(unlink(path), 0);
+	(void)snprintf(path, sizeof(path), "%s/pgrun", var);
+	ck_assert_int_eq(rmdir(path), 0);
+}
+
+/* Unset variables: the documented defaults; var is made absolute. */
 START_TEST(test_settings_defaults)
 {
 	struct settings	s;
-	char		err[256];
+	char		err[PATH_MAX + 256], cwd[PATH_MAX], var[PATH_MAX];
+	char		want[PATH_MAX + 64];
 
+	ck_assert_int_eq(unsetenv("SSEHUB_DB"), 0);
 	ck_assert_int_eq(setenv("SSEHUB_TOKEN", GOOD_TOKEN, 1), 0);
+	ck_assert_ptr_nonnull(getcwd(cwd, sizeof(cwd)));
+	ck_assert_int_eq(chdir(tmpdir), 0);
+	ck_assert_ptr_nonnull(getcwd(var, sizeof(var) - 4));
+	(void)strcat(var, "/var");
+	ck_assert_int_eq(mkdir(var, 0700), 0);
+	local_db_make(var);
+
 	ck_assert_msg(settings_load(&s, err, sizeof(err)) == RESULT_OK,
 	    "refused: %s", err);
+	local_db_remove(var);
+	ck_assert_int_eq(rmdir(var), 0);
+	ck_assert_int_eq(chdir(cwd), 0);
+
 	ck_assert_uint_eq(s.tick_ms, 1000);
 	ck_assert_uint_eq(s.heartbeat_ms, 15000);
 	ck_assert_uint_eq(s.retry_ms, 2000);
 	ck_assert_uint_eq(s.queue_cap, 1048576);
 	ck_assert_uint_eq(s.ring_size, 4096);
-	ck_assert_str_eq(s.var, "var");
-	ck_assert_ptr_nonnull(strstr(s.db,
-	    "host=var/pgrun port=5499 dbname=ssehub"));
+	ck_assert_str_eq(s.var, var);
+	(void)snprintf(want, sizeof(want),
+	    "host=%s/pgrun port=5499 dbname=ssehub", var);
+	ck_assert_ptr_nonnull(strstr(s.db, want));
 	ck_assert_str_eq(s.token, GOOD_TOKEN);
 	ck_assert_int_eq(s.token_generated, 0);
 }
@@ -185,10 +224,13 @@ START_TEST(test_settings_db)
 	struct settings	s;
 	char		err[256], want[PATH_MAX + 64];
 
+	ck_assert_int_eq(unsetenv("SSEHUB_DB"), 0);
 	ck_assert_int_eq(setenv("SSEHUB_TOKEN", GOOD_TOKEN, 1), 0);
 	ck_assert_int_eq(setenv("SSEHUB_VAR", tmpdir, 1), 0);
+	local_db_make(tmpdir);
 	ck_assert_msg(settings_load(&s, err, sizeof(err)) == RESULT_OK,
 	    "refused: %s", err);
+	local_db_remove(tmpdir);
 	ck_assert_str_eq(s.var, tmpdir);
 	(void)snprintf(want, sizeof(want),
 	    "host=%s/pgrun port=5499 dbname=ssehub", tmpdir);
@@ -348,7 +390,7 @@ START_TEST(test_settings_token_file_short)
 }
 END_TEST
 
-/* No folder to create the token in. */
+/* A missing var is made, but not its missing parent. */
 START_TEST(test_settings_token_file_no_dir)
 {
 	struct settings	s;
@@ -356,10 +398,38 @@ START_TEST(test_settings_token_file_no_dir)
 
 	(void)snprintf(var, sizeof(var), "%s/missing", tmpdir);
 	ck_assert_int_eq(setenv("SSEHUB_VAR", var, 1), 0);
+	ck_assert_msg(settings_load(&s, err, sizeof(err)) == RESULT_OK,
+	    "refused: %s", err);
+	(void)snprintf(want, sizeof(want), "%s/publish.token", var);
+	ck_assert_int_eq(unlink(want), 0);
+	ck_assert_int_eq(rmdir(var), 0);
+
+	(void)snprintf(var, sizeof(var), "%s/missing/deeper", tmpdir);
+	ck_assert_int_eq(setenv("SSEHUB_VAR", var, 1), 0);
 	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
 	(void)snprintf(want, sizeof(want),
 	    "cannot create %s/publish.token: %s", var, strerror(ENOENT));
 	ck_assert_str_eq(err, want);
+}
+END_TEST
+
+/*
+ * Neither SSEHUB_DB nor the local cluster: one line that says what is
+ * missing and what starts it, before anything is written to var.
+ */
+START_TEST(test_settings_no_db)
+{
+	struct settings	s;
+	char		err[PATH_MAX + 256], want[PATH_MAX + 256];
+
+	ck_assert_int_eq(unsetenv("SSEHUB_DB"), 0);
+	ck_assert_int_eq(setenv("SSEHUB_VAR", tmpdir, 1), 0);
+	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
+	(void)snprintf(want, sizeof(want), "no database: SSEHUB_DB is not "
+	    "set and no local PostgreSQL runs in %s/pgrun; start it with "
+	    "`make db` (or `make run`), or set SSEHUB_DB", tmpdir);
+	ck_assert_str_eq(err, want);
+	ck_assert_int_eq(access(tokenpath, F_OK), -1);
 }
 END_TEST
 
@@ -373,7 +443,9 @@ START_TEST(test_settings_too_long)
 	ck_assert_int_eq(setenv("SSEHUB_TOKEN", GOOD_TOKEN, 1), 0);
 
 	/* Fits in var, but not in the default conninfo built from it. */
+	ck_assert_int_eq(unsetenv("SSEHUB_DB"), 0);
 	memset(v, 'v', SETTINGS_PATH_MAX - 1);
+	v[0] = '/';
 	v[SETTINGS_PATH_MAX - 1] = '\0';
 	ck_assert_int_eq(setenv("SSEHUB_VAR", v, 1), 0);
 	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
@@ -384,6 +456,13 @@ START_TEST(test_settings_too_long)
 	ck_assert_int_eq(setenv("SSEHUB_VAR", v, 1), 0);
 	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
 	ck_assert_str_eq(err, "SSEHUB_VAR is too long");
+
+	/* A relative one is too long once the folder is put in front. */
+	v[SETTINGS_PATH_MAX - 1] = '\0';
+	ck_assert_int_eq(setenv("SSEHUB_VAR", v + 1, 1), 0);
+	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
+	ck_assert_str_eq(err, "SSEHUB_VAR is too long");
+	v[SETTINGS_PATH_MAX - 1] = 'v';
 
 	ck_assert_int_eq(unsetenv("SSEHUB_VAR"), 0);
 	ck_assert_int_eq(setenv("SSEHUB_DB", v, 1), 0);
@@ -410,6 +489,7 @@ settings_suite(void)
 	tcase_add_checked_fixture(tc, settings_setup, settings_teardown);
 	tcase_add_test(tc, test_settings_defaults);
 	tcase_add_test(tc, test_settings_db);
+	tcase_add_test(tc, test_settings_no_db);
 	tcase_add_loop_test(tc, test_settings_number, 0,
 	    nitems(number_cases));
 	tcase_add_loop_test(tc, test_settings_bad, 0, nitems(bad_cases));
