@@ -79,7 +79,11 @@ settings_load(struct settings *s, char *err, size_t errlen)
 	    &s->retain_seconds, err, errlen))
 		return (RESULT_ERROR);
 
-	if (!settings_number("SSEHUB_STREAMS_PER_IP", 0, 0, 1000000, &v,
+	/*
+	 * On by default: one address opening streams without end would take
+	 * every slot. 256 leaves room for a large NAT; 0 turns it off.
+	 */
+	if (!settings_number("SSEHUB_STREAMS_PER_IP", 256, 0, 1000000, &v,
 	    err, errlen))
 		return (RESULT_ERROR);
 	s->streams_per_ip = (uint32_t)v;

@@ -63,9 +63,13 @@ kore_parent_configure(int argc, char **argv)
 		    "development)");
 	store_migrate_now(settings.db);
 
-	if (getenv("SSEHUB_TOKEN") == NULL) {
-		kore_log(LOG_NOTICE, "publish token (%s/publish.token): %s",
-		    settings.var, settings.token);
+	/* Logs keep secrets for ever: the token is shown once, when made. */
+	if (settings.token_generated) {
+		kore_log(LOG_NOTICE, "publish token (new, kept in "
+		    "%s/publish.token): %s", settings.var, settings.token);
+	} else if (getenv("SSEHUB_TOKEN") == NULL) {
+		kore_log(LOG_NOTICE, "publish token: in %s/publish.token",
+		    settings.var);
 	}
 }
 

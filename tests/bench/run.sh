@@ -666,7 +666,7 @@ ssehub_node() {
 			case $v in SSEHUB_*) unset "$v" ;; esac
 		done
 		SSEHUB_DB=$SSEHUB_DB_URL SSEHUB_TOKEN=$SSEHUB_BENCH_TOKEN \
-		    SSEHUB_TICK_MS=0 SSEHUB_VAR=$dir \
+		    SSEHUB_TICK_MS=0 SSEHUB_STREAMS_PER_IP=0 SSEHUB_VAR=$dir \
 		    exec stdbuf -oL kore -fnrc "$dir/kore.conf"
 	) >>"$dir/log" 2>&1 &
 	NODE_PID=$!

@@ -209,6 +209,7 @@ START_TEST(test_settings_defaults)
 	ck_assert_uint_eq(s.retry_ms, 2000);
 	ck_assert_uint_eq(s.queue_cap, 1048576);
 	ck_assert_uint_eq(s.ring_size, 4096);
+	ck_assert_uint_eq(s.streams_per_ip, 256);
 	ck_assert_str_eq(s.var, var);
 	(void)snprintf(want, sizeof(want),
 	    "host=%s/pgrun port=5499 dbname=ssehub", var);
