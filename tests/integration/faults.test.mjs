@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep,
+  ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep, metric, metrics as metricsOf,
 } from './lib.mjs';
 
 const HTTP = 18480;
@@ -16,14 +16,7 @@ before(() => startServer('faults', HTTP, HTTPS, {
 }));
 after(() => stopServer('faults'));
 
-function metric(text, name) {
-  return [...text.matchAll(new RegExp(`^${name}\\{worker="\\d+"\\} (\\d+)`, 'gm'))]
-    .map((m) => Number(m[1]));
-}
-
-async function metrics() {
-  return (await request(HTTP, { path: '/metrics' })).body.toString();
-}
+const metrics = () => metricsOf(HTTP);
 
 test('events reach subscribers on every worker', async () => {
   // Kore's accept lock stays with a worker until it hands it on

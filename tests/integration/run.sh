@@ -11,6 +11,10 @@ port=${ITEST_PG_PORT:-18432}
 "$root/tests/lib/pg.sh" start "$var" "$port"
 export SSEHUB_DB="$($root/tests/lib/pg.sh url "$var" "$port")"
 export SSEHUB_TEST_VAR=$var/servers ITEST_VAR=$var ITEST_PG_PORT=$port
+# The libpq fault-injection shim (LD_PRELOAD) for core_faults.test.mjs.
+export ITEST_FAULT_SHIM=$var/fault_shim.so
+cc -shared -fPIC -O2 -Wall -o "$ITEST_FAULT_SHIM" \
+    "$root/tests/integration/fault_shim.c" -ldl
 cleanup() {
 	for p in "$SSEHUB_TEST_VAR"/*/pid; do
 		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
