@@ -72,6 +72,38 @@ export async function metrics(port) {
   return (await request(port, { path: '/metrics' })).body.toString();
 }
 
+// Streams on every worker of a server: Kore's accept lock stays with a
+// worker until it hands it on (kore_worker_make_busy after each stream
+// start), and the worker that let go often takes it back first. A burst
+// of connections spreads: the other worker gets the lock while the first
+// runs its handlers. Returns the streams, all open.
+export async function streamsOnEveryWorker(port, p, nworkers = 2) {
+  const subs = [];
+  let perWorker = [];
+  for (let round = 0; round < 5 && perWorker.filter((n) => n > 0).length < nworkers; round++) {
+    const burst = Array.from({ length: 100 }, () => new Stream(port, { path: p }));
+    for (const s of burst) await s.until((x) => x.retry !== null, 3000, 'open');
+    subs.push(...burst);
+    perWorker = metric(await metrics(port), 'ssehub_subscribers');
+  }
+  if (perWorker.filter((n) => n > 0).length < nworkers) {
+    for (const s of subs) s.close();
+    throw new Error(`streams did not spread over ${nworkers} workers: ${perWorker}`);
+  }
+  return subs;
+}
+
+// Resolves like promise, or rejects after ms (a request that hangs).
+export function within(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
 // p50/p99/max (ms) of a list of latencies.
 export function percentiles(ms) {
   const s = [...ms].sort((a, b) => a - b);
