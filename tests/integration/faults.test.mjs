@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
-  ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep,
+  ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep, metric, metrics as metricsOf,
+  streamsOnEveryWorker,
 } from './lib.mjs';
 
 const HTTP = 18480;
@@ -16,29 +17,10 @@ before(() => startServer('faults', HTTP, HTTPS, {
 }));
 after(() => stopServer('faults'));
 
-function metric(text, name) {
-  return [...text.matchAll(new RegExp(`^${name}\\{worker="\\d+"\\} (\\d+)`, 'gm'))]
-    .map((m) => Number(m[1]));
-}
-
-async function metrics() {
-  return (await request(HTTP, { path: '/metrics' })).body.toString();
-}
+const metrics = () => metricsOf(HTTP);
 
 test('events reach subscribers on every worker', async () => {
-  // Kore's accept lock stays with a worker until it hands it on
-  // (kore_worker_make_busy after each stream start), and the worker that
-  // let go often takes it back first. A burst of connections spreads:
-  // the other worker gets the lock while the first runs its handlers.
-  const subs = [];
-  let perWorker = [];
-  for (let round = 0; round < 5 && perWorker.filter((n) => n > 0).length < 2; round++) {
-    const burst = Array.from({ length: 100 }, () => new Stream(HTTP, { path: '/stream?topic=spread' }));
-    for (const s of burst) await s.until((x) => x.retry !== null, 3000, 'open');
-    subs.push(...burst);
-    perWorker = metric(await metrics(), 'ssehub_subscribers');
-  }
-  assert.ok(perWorker.filter((n) => n > 0).length >= 2, `subscribers per worker: ${perWorker}`);
+  const subs = await streamsOnEveryWorker(HTTP, '/stream?topic=spread');
   const r = await publish(HTTP, { topic: 'spread', data: 'everyone' });
   for (const s of subs) {
     await s.until((x) => x.events.length === 1, 3000, 'event');

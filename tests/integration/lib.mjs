@@ -3,6 +3,7 @@
 // raw socket so every header and byte is under the test's control.
 
 import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import tls from 'node:tls';
 import path from 'node:path';
@@ -39,6 +40,89 @@ export function serverPid(name) {
 
 export function psql(sql) {
   return execFileSync('psql', [DB, '-qtAXc', sql]).toString().trim();
+}
+
+// One psql process running a whole script (stdin), without blocking the
+// event loop: streams keep reading meanwhile. Resolves with its output.
+export function psqlScript(sql) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('psql', [DB, '-qtAX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { err += d; });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql exited ${code}: ${err}`))));
+    p.stdin.end(sql);
+  });
+}
+
+// Kore directives for startServer's env (SSEHUB_KORE_EXTRA), e.g. workers(1).
+export function workers(n) {
+  return { SSEHUB_KORE_EXTRA: `workers ${n}` };
+}
+
+// /metrics: one value per worker of the series name.
+export function metric(text, name) {
+  return [...text.matchAll(new RegExp(`^${name}\\{worker="\\d+"\\} (\\d+)`, 'gm'))]
+    .map((m) => Number(m[1]));
+}
+
+export async function metrics(port) {
+  return (await request(port, { path: '/metrics' })).body.toString();
+}
+
+// Streams on every worker of a server: Kore's accept lock stays with a
+// worker until it hands it on (kore_worker_make_busy after each stream
+// start), and the worker that let go often takes it back first. A burst
+// of connections spreads: the other worker gets the lock while the first
+// runs its handlers. Returns the streams, all open.
+export async function streamsOnEveryWorker(port, p, nworkers = 2) {
+  const subs = [];
+  let perWorker = [];
+  for (let round = 0; round < 5 && perWorker.filter((n) => n > 0).length < nworkers; round++) {
+    const burst = Array.from({ length: 100 }, () => new Stream(port, { path: p }));
+    for (const s of burst) await s.until((x) => x.retry !== null, 3000, 'open');
+    subs.push(...burst);
+    perWorker = metric(await metrics(port), 'ssehub_subscribers');
+  }
+  if (perWorker.filter((n) => n > 0).length < nworkers) {
+    for (const s of subs) s.close();
+    throw new Error(`streams did not spread over ${nworkers} workers: ${perWorker}`);
+  }
+  return subs;
+}
+
+// Resolves like promise, or rejects after ms (a request that hangs).
+export function within(promise, ms, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+    }),
+  ]);
+}
+
+// p50/p99/max (ms) of a list of latencies.
+export function percentiles(ms) {
+  const s = [...ms].sort((a, b) => a - b);
+  const at = (q) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { n: s.length, p50: at(0.5), p99: at(0.99), max: s[s.length - 1] };
+}
+
+// Fault injection (tests/integration/fault_shim.c, built by run.sh): the
+// path of the shim for SSEHUB_PRELOAD, and the control file it reads.
+export const FAULT_SHIM = process.env.ITEST_FAULT_SHIM;
+
+// The next n calls of libpq's PQsendQuery/PQsendQueryParams (in any
+// process preloading the shim with SSEHUB_FAULT_FILE=file) return 0.
+export function injectFaults(file, n) {
+  fs.writeFileSync(file, `${n}\n`);
+}
+
+export function faultsLeft(file) {
+  return Number(fs.readFileSync(file, 'utf8').trim() || 0);
 }
 
 export function storedIds(after = 0, topic = null) {
@@ -113,8 +197,11 @@ function parseResponse(buf) {
 // An SSE subscriber on a raw socket, parsing with the dashboard's parser
 // (assets/sse-parser.js, WHATWG rules: lines end at CR, LF or CRLF, data
 // lines joined with LF); comments are counted.
+//
+// rate: read about that many events per second (the socket is paused
+// whenever the client is ahead), as a slow client would.
 export class Stream {
-  constructor(port, { path: p = '/stream', headers = {}, secure = false, version = '1.1', read = true } = {}) {
+  constructor(port, { path: p = '/stream', headers = {}, secure = false, version = '1.1', read = true, rate = 0 } = {}) {
     this.events = [];
     this.comments = 0;
     this.retry = null;
@@ -134,6 +221,7 @@ export class Stream {
       retry: (ms) => { this.retry = ms; },
     });
     if (read) this.sock.on('data', (c) => this.onData(c));
+    if (read && rate > 0) this.pace(rate);
     this.sock.on('error', () => {});
     this.sock.on('close', () => {
       this.closed = true;
@@ -155,6 +243,17 @@ export class Stream {
     this.raw += text;
     this.parser.push(text);
     this.wake();
+  }
+
+  pace(rate) {
+    const t0 = Date.now();
+    this.sock.on('data', () => {
+      const ahead = this.events.length / rate * 1000 - (Date.now() - t0);
+      if (ahead > 0 && !this.sock.isPaused()) {
+        this.sock.pause();
+        setTimeout(() => this.sock.resume(), ahead);
+      }
+    });
   }
 
   ids() {

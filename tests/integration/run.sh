@@ -10,6 +10,11 @@ port=${ITEST_PG_PORT:-18432}
 
 export SSEHUB_DB="$($root/tests/lib/pg.sh url "$var" "$port")"
 export SSEHUB_TEST_VAR=$var/servers ITEST_VAR=$var ITEST_PG_PORT=$port
+# The libpq fault-injection shim (LD_PRELOAD) for core_faults.test.mjs.
+export ITEST_FAULT_SHIM=$var/fault_shim.so
+mkdir -p "$var"
+cc -shared -fPIC -O2 -Wall -o "$ITEST_FAULT_SHIM" \
+    "$root/tests/integration/fault_shim.c" -ldl
 # Everything this started stops, pass, fail or Ctrl-C.
 cleanup() {
 	for p in "$SSEHUB_TEST_VAR"/*/pid; do

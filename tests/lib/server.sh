@@ -8,7 +8,7 @@
 #
 # State in $SSEHUB_TEST_VAR/NAME (default var/test/NAME): kore.conf
 # (conf/ssehub.conf with the ports replaced, plus SSEHUB_KORE_EXTRA),
-# log, pid.
+# log, pid. SSEHUB_PRELOAD: LD_PRELOAD for kore only (fault injection).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -45,7 +45,8 @@ start)
 	echo "${SSEHUB_KORE_EXTRA:-}" | tr ';' '\n' >>"$dir/kore.conf"
 	export SSEHUB_VAR=${SSEHUB_VAR:-$dir}
 	cd "$app"
-	setsid stdbuf -oL kore -fnrc "$dir/kore.conf" >>"$dir/log" 2>&1 &
+	setsid env ${SSEHUB_PRELOAD:+LD_PRELOAD=$SSEHUB_PRELOAD} \
+	    stdbuf -oL kore -fnrc "$dir/kore.conf" >>"$dir/log" 2>&1 &
 	echo $! >"$dir/pid"
 	wait_port "$http"
 	;;
