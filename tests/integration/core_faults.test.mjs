@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import {
   ROOT, startServer, stopServer, publish, request, psql, sleep, within, workers,
-  streamsOnEveryWorker, FAULT_SHIM, injectFaults, faultsLeft,
+  streamsOnEveryWorker, ONE_ADDRESS_MANY_STREAMS, FAULT_SHIM, injectFaults, faultsLeft,
 } from './lib.mjs';
 
 const VAR = process.env.ITEST_VAR || path.join(ROOT, 'var/itest');
@@ -26,6 +26,7 @@ async function withFaultyServer(name, http, nworkers, only, fn) {
   injectFaults(file, 0);
   startServer(name, http, http + 1, {
     ...workers(nworkers),
+    ...ONE_ADDRESS_MANY_STREAMS,
     SSEHUB_PRELOAD: FAULT_SHIM,
     SSEHUB_FAULT_FILE: file,
     SSEHUB_FAULT_ONLY: only,

@@ -6,14 +6,14 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import {
   ROOT, startServer, stopServer, Stream, publish, request, storedIds, sleep, metric, metrics as metricsOf,
-  streamsOnEveryWorker,
+  streamsOnEveryWorker, ONE_ADDRESS_MANY_STREAMS,
 } from './lib.mjs';
 
 const HTTP = 18480;
 const HTTPS = 18843;
 
 before(() => startServer('faults', HTTP, HTTPS, {
-  SSEHUB_HEARTBEAT_MS: '500', SSEHUB_QUEUE_CAP: '262144',
+  SSEHUB_HEARTBEAT_MS: '500', SSEHUB_QUEUE_CAP: '262144', ...ONE_ADDRESS_MANY_STREAMS,
 }));
 after(() => stopServer('faults'));
 

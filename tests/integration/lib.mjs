@@ -77,6 +77,9 @@ export async function metrics(port) {
 // start), and the worker that let go often takes it back first. A burst
 // of connections spreads: the other worker gets the lock while the first
 // runs its handlers. Returns the streams, all open.
+// Opens up to 500 streams from one address: the server needs
+// SSEHUB_STREAMS_PER_IP above that, or ONE_ADDRESS_MANY_STREAMS.
+export const ONE_ADDRESS_MANY_STREAMS = { SSEHUB_STREAMS_PER_IP: '0' };
 export async function streamsOnEveryWorker(port, p, nworkers = 2) {
   const subs = [];
   let perWorker = [];
