@@ -27,8 +27,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	7
-#define STORE_VERSION	"ssehub schema 7"
+#define STORE_SCHEMA	8
+#define STORE_VERSION	"ssehub schema 8"
 
 struct store_rows {
 	PGresult	*res;
@@ -51,6 +51,8 @@ static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_id_done(PGresult *, void *);
+static void	store_appended(PGresult *, void *);
+static void	store_id_answer(PGresult *, struct store_call *, int);
 static void	store_once_done(PGresult *, void *);
 static void	store_vacuum_done(PGresult *, void *);
 static int	store_call(struct db *, const char *, int,
@@ -149,7 +151,9 @@ static const char store_sql_migrate[] =
 "  PERFORM pg_advisory_xact_lock(7283451002); "
 "  v_last := ssehub.last_id(); "
 "  IF p_seen > v_last THEN "
-"    UPDATE ssehub.trim SET lost_after = v_last, lost_through = p_seen; "
+/* Raised twice before any new event: one range, from the first. */
+"    UPDATE ssehub.trim SET lost_after = CASE WHEN v_last = lost_through"
+"      THEN lost_after ELSE v_last END, lost_through = p_seen; "
 "    RAISE WARNING 'ssehub: ids % to % were lost (failover to a standby"
 " that was behind?): numbering goes on above them', v_last + 1, p_seen; "
 "    RETURN p_seen - v_last; "
@@ -663,7 +667,7 @@ store_append(const char *topics, const char *events, const char *data,
 	const char	*v[3] = { topics, events, data };
 
 	return (store_call(store_writer, store_sql_append, 3, v,
-	    cb, arg, store_id_done));
+	    cb, arg, store_appended));
 }
 
 /*
@@ -788,13 +792,33 @@ store_bounds_done(PGresult *res, void *arg)
 static void
 store_id_done(PGresult *res, void *arg)
 {
-	struct store_call	*call = arg;
-	store_id_cb		cb = (store_id_cb)call->cb;
+	store_id_answer(res, arg, 0);
+}
 
-	if (res == NULL || PQntuples(res) != 1)
+/*
+ * An id answered in a 201 counts as seen at once: if the database fails
+ * over before the bus reads it back, the floor must still cover it.
+ */
+static void
+store_appended(PGresult *res, void *arg)
+{
+	store_id_answer(res, arg, 1);
+}
+
+static void
+store_id_answer(PGresult *res, struct store_call *call, int is_id)
+{
+	store_id_cb	cb = (store_id_cb)call->cb;
+	uint64_t	v;
+
+	if (res == NULL || PQntuples(res) != 1) {
 		cb(0, 0, call->arg);
-	else
-		cb(1, store_value_u64(res, 0, 0), call->arg);
+	} else {
+		v = store_value_u64(res, 0, 0);
+		if (is_id)
+			store_saw(v);
+		cb(1, v, call->arg);
+	}
 	kore_free(call);
 }
 
@@ -809,6 +833,7 @@ store_once_done(PGresult *res, void *arg)
 	if (res != NULL && PQntuples(res) == 1) {
 		r.ok = 1;
 		r.last = store_value_u64(res, 0, 0);
+		store_saw(r.last);
 		r.count = store_value_u64(res, 0, 1);
 		r.replayed = PQgetvalue(res, 0, 2)[0] == 't';
 		r.conflict = PQgetvalue(res, 0, 3)[0] == 't';
