@@ -9,6 +9,7 @@ APP		:= $(ROOT)/build/ssehub
 PROD		:= $(ROOT)/build/prod/ssehub
 VAR		?= $(ROOT)/var
 CHAOS_SECONDS	?= 600
+FAILOVER_SECONDS ?= 120
 
 # make install: the usual names, so packagers can place it (README).
 PREFIX		?= /usr/local
@@ -29,7 +30,7 @@ export SSEHUB_VAR := $(VAR)
 
 .PHONY: all deps cert db db-stop stop build prod install uninstall run \
 	run-h2 test unit valgrind fuzz fuzz-smoke integration browser h2 \
-	prod-test chaos bench clean distclean
+	prod-test chaos failover bench clean distclean
 
 all: build
 
@@ -163,8 +164,14 @@ h2: build
 prod-test:
 	tests/prod/run.sh || [ $$? -eq 77 ]
 
+# The long failover run (both modes) too, even after a chaos failure.
 chaos: deps cert build
-	tests/chaos/run.sh $(CHAOS_SECONDS)
+	@c=0; tests/chaos/run.sh $(CHAOS_SECONDS) || c=1; \
+	tests/failover/run.sh $(FAILOVER_SECONDS) || c=1; exit $$c
+
+# PostgreSQL failover: primary killed, standby promoted, sync and async.
+failover: deps cert build
+	tests/failover/run.sh $(FAILOVER_SECONDS)
 
 bench: deps cert build
 	tests/bench/run.sh

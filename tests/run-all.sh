@@ -19,6 +19,7 @@ suites=(
 	"fuzz smoke (libFuzzer):make -s -C tests/fuzz smoke"
 	"integration (PostgreSQL + ssehub):tests/integration/run.sh"
 	"chaos (faults, 60 s):tests/chaos/run.sh 60"
+	"failover (primary + standby):tests/failover/run.sh 10"
 	"browser (chromium + playwright-core):tests/browser/run.sh"
 	"http/2 front (nginx + curl + chromium):tests/h2/run.sh"
 	"production (install, sandbox, upgrade):tests/prod/run.sh"

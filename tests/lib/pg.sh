@@ -1,7 +1,12 @@
 #!/bin/sh
 # A project-local PostgreSQL 15 cluster:
 #   pg.sh start|stop|kill|url|destroy VARDIR [PORT]
-# (stop: fast shutdown; kill: immediate shutdown, a crash without fsync loss)
+#   pg.sh standby VARDIR PRIMARY_VARDIR PRIMARY_PORT NAME
+#   pg.sh promote VARDIR
+# (stop: fast shutdown; kill: immediate shutdown, a crash without fsync loss;
+# standby: a streaming standby of the cluster in PRIMARY_VARDIR, made with
+# pg_basebackup -R through a replication slot NAME, reporting itself as
+# application_name NAME; start it with `start`; promote: pg_ctl promote)
 #
 # Data in VARDIR/pgdata, socket in VARDIR/pgrun, superuser "ssehub",
 # database "ssehub". Reused, never wiped (destroy removes it).
@@ -56,6 +61,7 @@ create() {
 }
 
 [ "$cmd" != start ] || [ -f "$var/pgdata/PG_VERSION" ] || create
+[ "$cmd" != standby ] || [ -f "$var/pgdata/PG_VERSION" ] || create
 # The folders themselves: postgres is given no path through VARDIR.
 data=$(realpath -m "$var/pgdata")
 run=$(realpath -m "$var/pgrun")
@@ -91,12 +97,22 @@ destroy)
 	fi
 	rm -rf "$var/pgdata" "$var/pgrun" "$var/initdb.log"
 	;;
+standby)
+	[ ! -f "$data/PG_VERSION" ] || { echo "pg.sh: $var exists" >&2; exit 1; }
+	prun=$(realpath -m "$3/pgrun")
+	as_owner "$bin/pg_basebackup" -D "$data" -R -X stream -c fast -C \
+	    -S "$5" \
+	    -d "host=$prun port=$4 user=ssehub application_name=$5"
+	;;
+promote)
+	as_owner "$bin/pg_ctl" -D "$data" -w promote >/dev/null
+	;;
 url)
 	echo "host=$var/pgrun port=$port dbname=ssehub user=ssehub" \
 	    "gssencmode=disable"
 	;;
 *)
-	echo "usage: pg.sh start|stop|kill|url|destroy VARDIR [PORT]" >&2
+	echo "usage: pg.sh start|stop|kill|url|destroy|standby|promote VARDIR ..." >&2
 	exit 2
 	;;
 esac
