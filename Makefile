@@ -141,8 +141,10 @@ run-h2: deps cert db build
 test: deps cert build
 	tests/run-all.sh
 
-unit:
+unit: valgrind
 	$(MAKE) -C tests/unit check
+
+valgrind:
 	$(MAKE) -C tests/unit valgrind
 
 fuzz-smoke:
