@@ -440,3 +440,54 @@ export function nodeInNetns(script, env = {}, timeoutMs = 120000) {
     });
   });
 }
+
+// The load tool (tests/bench/ssebench.c; tests/stress/run.sh builds it).
+export const SSEBENCH = path.join(ROOT, 'tests/bench/build/ssebench');
+
+// Starts `ssebench mode ...args`; done resolves with its JSON line (or
+// null), stop() ends it early (SIGTERM: it still reports). With a
+// readyFile, ready() resolves once every connection settled.
+export function ssebench(mode, args) {
+  const p = spawn(SSEBENCH, [mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  const done = new Promise((resolve) => p.on('close', () => {
+    try {
+      resolve(JSON.parse(out.trim().split('\n').pop()));
+    } catch {
+      resolve(null);
+    }
+  }));
+  const i = args.indexOf('--ready-file');
+  const readyFile = i >= 0 ? args[i + 1] : null;
+  return {
+    done,
+    stop() {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+      return done;
+    },
+    async ready(ms) {
+      const t0 = Date.now();
+      while (!fs.existsSync(readyFile)) {
+        if (p.exitCode !== null || Date.now() - t0 > ms) throw new Error(`ssebench ${mode}: not ready in ${ms} ms`);
+        await sleep(100);
+      }
+      return Date.now() - t0;
+    },
+  };
+}
+
+// Live delivery latency to an ordinary subscriber: subs streams on topic,
+// ssebench publishing rate events/s for seconds. Resolves the sub's JSON.
+export async function liveLatency(port, { topic = 'live', subs = 20, rate = 20, seconds = 15, dir }) {
+  const ready = path.join(dir, `live-${topic}-${Date.now()}.ready`);
+  const sub = ssebench('sub', ['--port', String(port), '--path', `/stream?topic=${topic}`,
+    '--conns', String(subs), '--duration', String(seconds + 5), '--ready-file', ready]);
+  await sub.ready(20000);
+  const pub = ssebench('pub', ['--target', 'ssehub', '--port', String(port), '--rate', String(rate),
+    '--duration', String(seconds), '--token', TOKEN, '--topic', topic]);
+  const p = await pub.done;
+  await sleep(1000);
+  const s = await sub.stop();
+  return { ...s, published: p ? p.acked : 0 };
+}
