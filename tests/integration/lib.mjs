@@ -448,6 +448,9 @@ export const SSEBENCH = path.join(ROOT, 'tests/bench/build/ssebench');
 // null), stop() ends it early (SIGTERM: it still reports). With a
 // readyFile, ready() resolves once every connection settled.
 export function ssebench(mode, args) {
+  const i = args.indexOf('--ready-file');
+  const readyFile = i >= 0 ? args[i + 1] : null;
+  if (readyFile) fs.rmSync(readyFile, { force: true }); // a previous run's
   const p = spawn(SSEBENCH, [mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
@@ -458,8 +461,6 @@ export function ssebench(mode, args) {
       resolve(null);
     }
   }));
-  const i = args.indexOf('--ready-file');
-  const readyFile = i >= 0 ? args[i + 1] : null;
   return {
     done,
     stop() {
