@@ -451,9 +451,14 @@ export function ssebench(mode, args) {
   const i = args.indexOf('--ready-file');
   const readyFile = i >= 0 ? args[i + 1] : null;
   if (readyFile) fs.rmSync(readyFile, { force: true }); // a previous run's
-  const p = spawn(SSEBENCH, [mode, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const p = spawn(SSEBENCH, [mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   p.stdout.on('data', (d) => { out += d; });
+  // Its diagnostics, but not the routine "all processes settled".
+  p.stderr.on('data', (d) => {
+    const lines = d.toString().split('\n').filter((l) => l && !/settled after/.test(l));
+    if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+  });
   const done = new Promise((resolve) => p.on('close', () => {
     try {
       resolve(JSON.parse(out.trim().split('\n').pop()));

@@ -24,7 +24,7 @@ const HISTORY = env('STRESS_HISTORY', 50000);
 const P99_MS = env('STRESS_P99_MS', 50);
 // Growth of one worker's RSS: the 32 MiB budget, the streams' own state
 // (a few KiB each) and allocator slack.
-const RSS_GROWTH_MB = env('STRESS_RSS_GROWTH_MB', 160);
+const RSS_GROWTH_MB = env('STRESS_RSS_GROWTH_MB', 96);
 const NAME = 'stress';
 const HTTP = env('STRESS_PORT', 19600);
 const DIR = path.join(process.env.SSEHUB_TEST_VAR, NAME);
