@@ -1,7 +1,7 @@
 // Soak (tests/stress/run.sh soak; make soak): SOAK_SECONDS (3600) of
 // publishing (SOAK_RATE events/s), reconnect churn (clients that resume
 // with Last-Event-ID after a random few seconds, some behind retention)
-// and retention on (SSEHUB_RETAIN_EVENTS: 60 s of events). Every
+// and retention on (SSEHUB_RETAIN_EVENTS: 20 s of events). Every
 // SOAK_SAMPLE_SECONDS (60) one row: RSS and fds per worker, the events
 // table (rows, bytes), subscribers, and the live p99 of a probe. At the
 // end: the last third must be flat against the first third (RSS, fds,
@@ -19,7 +19,7 @@ const SECONDS = env('SOAK_SECONDS', 3600);
 const SAMPLE = env('SOAK_SAMPLE_SECONDS', 60);
 const RATE = env('SOAK_RATE', 50);
 const CHURN = env('SOAK_CHURN_STREAMS', 100);
-const RETAIN = RATE * 60;
+const RETAIN = RATE * 20; // 20 s of events
 const NAME = 'soak';
 const HTTP = env('SOAK_PORT', 19610);
 const DIR = path.join(process.env.SSEHUB_TEST_VAR, NAME);
@@ -45,7 +45,7 @@ let churning = true;
 const churn = { opened: 0, resets: 0, events: 0 };
 
 // One churning client: a stream for a random 1-8 s, then again from its
-// last id; now and then after a pause longer than retention keeps.
+// last id; now and then after 25 s away, longer than retention keeps.
 async function churner() {
   let last = null;
   while (churning && Date.now() < end) {
@@ -58,7 +58,7 @@ async function churner() {
     churn.events += s.events.length;
     const ids = s.ids();
     if (ids.length) last = ids[ids.length - 1];
-    if (Math.random() < 0.02) await sleep(2000); // a short absence
+    if (Math.random() < 0.03) await sleep(25000);
   }
 }
 
