@@ -6,6 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import {
   startServer, stopServer, streamsOnEveryWorker, metrics, metric, sum, sleep, loDrop,
+  ONE_ADDRESS_MANY_STREAMS,
 } from './lib.mjs';
 
 const NAME = 'dead-peer';
@@ -20,7 +21,7 @@ const established = () => sh('ss', '-Htn', 'state', 'established', `( sport = :$
 
 sh('ip', 'link', 'set', 'lo', 'up');
 startServer(NAME, HTTP, HTTPS, {
-  SSEHUB_HEARTBEAT_MS: String(HEARTBEAT_MS), SSEHUB_STREAMS_PER_IP: '0',
+  SSEHUB_HEARTBEAT_MS: String(HEARTBEAT_MS), ...ONE_ADDRESS_MANY_STREAMS,
 });
 let subs = [];
 let lossOn = false;
