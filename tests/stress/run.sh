@@ -43,9 +43,12 @@ full)
 	node tests/stress/unique.mjs
 	;;
 small)
+	# Both, even after a failure of the first.
+	c=0
 	STRESS_TOPICS=2000 STRESS_REPLAYS=500 STRESS_HISTORY=5000 \
-	    node tests/stress/unique.mjs
-	SOAK_SECONDS=60 SOAK_SAMPLE_SECONDS=10 node tests/stress/soak.mjs
+	    node tests/stress/unique.mjs || c=1
+	SOAK_SECONDS=60 SOAK_SAMPLE_SECONDS=10 node tests/stress/soak.mjs || c=1
+	exit $c
 	;;
 soak)
 	SOAK_SECONDS=${2:-${SOAK_SECONDS:-3600}} node tests/stress/soak.mjs
