@@ -10,6 +10,7 @@ PROD		:= $(ROOT)/build/prod/ssehub
 VAR		?= $(ROOT)/var
 CHAOS_SECONDS	?= 600
 FAILOVER_SECONDS ?= 120
+SOAK_SECONDS	?= 3600
 
 # make install: the usual names, so packagers can place it (README).
 PREFIX		?= /usr/local
@@ -30,7 +31,7 @@ export SSEHUB_VAR := $(VAR)
 
 .PHONY: all deps cert db db-stop stop build prod install uninstall run \
 	run-h2 test unit valgrind fuzz fuzz-smoke integration browser h2 \
-	prod-test chaos failover bench clean distclean
+	prod-test chaos failover stress soak bench clean distclean
 
 all: build
 
@@ -174,6 +175,15 @@ chaos: deps cert build
 # PostgreSQL failover: primary killed, standby promoted, sync and async.
 failover: deps cert build
 	tests/failover/run.sh $(FAILOVER_SECONDS)
+
+# 12,000 unique-topic streams + 5,000 non-reading replays (17,000 sockets)
+# and a soak of SOAK_SECONDS (tests/stress/run.sh); make test runs both
+# scaled down.
+stress: deps cert build
+	tests/stress/run.sh full
+
+soak: deps cert build
+	tests/stress/run.sh soak $(SOAK_SECONDS)
 
 bench: deps cert build
 	tests/bench/run.sh

@@ -20,6 +20,7 @@ suites=(
 	"integration (PostgreSQL + ssehub):tests/integration/run.sh"
 	"chaos (faults, 60 s):tests/chaos/run.sh 60"
 	"failover (primary + standby):tests/failover/run.sh 10"
+	"stress, scaled down (2,000 topics, 500 replays, 60 s soak):tests/stress/run.sh small"
 	"browser (chromium + playwright-core):tests/browser/run.sh"
 	"http/2 front (nginx + curl + chromium):tests/h2/run.sh"
 	"production (install, sandbox, upgrade):tests/prod/run.sh"

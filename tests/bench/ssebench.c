@@ -3,7 +3,7 @@
  *
  *   ssebench sub --port P --path PATH --conns N [--procs K] --duration S
  *       [--last-event-id X] [--ramp-per-sec R] [--expect-events E]
- *       [--ready-file F] [--src-addrs A]
+ *       [--ready-file F] [--src-addrs A] [--no-read]
  *   ssebench pub --target ssehub|nchan --port P --rate R --duration S
  *       [--conns C] [--batch B] [--count N] [--token T] [--topic T]
  *
@@ -20,6 +20,12 @@
  * ready_ms (until every connection settled), all_expect_ms (until every
  * connection had --expect-events events, -1 if some never did).
  * SIGTERM or SIGINT ends a run early and still prints the results.
+ *
+ * In --path, "{i}" becomes the connection's number (0 .. N-1 over all
+ * processes), e.g. /stream?topic=u{i} for one topic per stream.
+ * --no-read: each connection sends its request and never reads (a 4 KiB
+ * receive buffer, so the kernel holds little for it); it counts as
+ * connected once the request is out.
  *
  * pub fields: sent/acked are events, errors and requests are requests;
  * acked_per_s is acked events over the sending period.  --count N stops
@@ -98,6 +104,7 @@ struct sb_opts {
 	long		 batch;
 	long		 count;
 	long		 expect;
+	int		 no_read;
 };
 
 /* ---- subscriber side ---- */
@@ -169,6 +176,8 @@ struct sub_proc {
 	int			 wfd;
 	char			*req;
 	size_t			 reqlen;
+	const char		*req_tail;	/* after "{i}" in req, or NULL */
+	long			 base;		/* number of this process's first */
 	int64_t			 start_mono;
 	int64_t			 start_real;
 	struct sub_result	 r;
@@ -222,7 +231,7 @@ static void	 sb_buf_consume(struct sb_buf *, size_t);
 static void	 sb_hist_add(struct sb_hist *, int64_t);
 static void	 sb_hist_merge(struct sb_hist *, const struct sb_hist *);
 static double	 sb_hist_pct(const struct sb_hist *, double);
-static int	 sb_connect(int, long);
+static int	 sb_connect(int, long, int);
 static int	 sb_sock_error(int);
 static int	 sb_epoll_add(int, int, uint32_t);
 static int	 sb_write_all(int, const void *, size_t);
@@ -249,7 +258,7 @@ static void	 sub_ramp(struct sub_proc *, int64_t);
 static void	 sub_build_request(struct sub_proc *);
 static int	 sub_finished(struct sub_proc *, int64_t);
 static void	 sub_summarize(struct sub_proc *);
-static void	 sub_child(const struct sb_opts *, long, int, int64_t);
+static void	 sub_child(const struct sb_opts *, long, long, int, int64_t);
 static void	 sub_merge(struct sub_result *, const struct sub_result *);
 static void	 sub_print(const struct sb_opts *, const struct sub_result *,
 	    long, double);
@@ -303,6 +312,7 @@ sb_usage(void)
 	    "usage: ssebench sub --port P --path PATH --conns N [--procs K]\n"
 	    "           --duration S [--last-event-id X] [--ramp-per-sec R]\n"
 	    "           [--expect-events E] [--ready-file F] [--src-addrs A]\n"
+	    "           [--no-read]\n"
 	    "       ssebench pub --target ssehub|nchan --port P --rate R\n"
 	    "           --duration S [--conns C] [--batch B] [--count N]\n"
 	    "           [--token T] [--topic T]\n");
@@ -479,7 +489,7 @@ sb_hist_pct(const struct sb_hist *h, double pct)
  * every port again.
  */
 static int
-sb_connect(int port, long src)
+sb_connect(int port, long src, int rcvbuf)
 {
 	struct sockaddr_in	sin;
 	int			fd, one = 1;
@@ -487,6 +497,8 @@ sb_connect(int port, long src)
 	fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd == -1)
 		return -1;
+	if (rcvbuf > 0)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
 	/* Small requests must not wait for Nagle. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	memset(&sin, 0, sizeof(sin));
@@ -908,10 +920,30 @@ sub_read(struct sub_proc *sp, struct sub_conn *c)
 	}
 }
 
+/* The request of connection c: sp->req, or with "{i}" filled in. */
+static const char *
+sub_request(struct sub_proc *sp, struct sub_conn *c, size_t *len)
+{
+	static char	buf[4096];
+	int		n;
+
+	if (sp->req_tail == NULL) {
+		*len = sp->reqlen;
+		return sp->req;
+	}
+	n = snprintf(buf, sizeof(buf), "%.*s%ld%s",
+	    (int)(strstr(sp->req, "{i}") - sp->req), sp->req,
+	    sp->base + (long)(c - sp->c), sp->req_tail);
+	*len = n < 0 || (size_t)n >= sizeof(buf) ? 0 : (size_t)n;
+	return buf;
+}
+
 static void
 sub_write(struct sub_proc *sp, struct sub_conn *c)
 {
-	ssize_t	w;
+	const char	*req;
+	size_t		 reqlen;
+	ssize_t		 w;
 
 	if (c->state == SUB_CONNECTING) {
 		if (sb_sock_error(c->fd) != 0) {
@@ -920,8 +952,9 @@ sub_write(struct sub_proc *sp, struct sub_conn *c)
 		}
 		c->state = SUB_HEAD;
 	}
-	while (c->state == SUB_HEAD && c->woff < sp->reqlen) {
-		w = send(c->fd, sp->req + c->woff, sp->reqlen - c->woff,
+	req = sub_request(sp, c, &reqlen);
+	while (c->state == SUB_HEAD && c->woff < reqlen) {
+		w = send(c->fd, req + c->woff, reqlen - c->woff,
 		    MSG_NOSIGNAL);
 		if (w == -1) {
 			if (errno == EINTR)
@@ -932,6 +965,13 @@ sub_write(struct sub_proc *sp, struct sub_conn *c)
 		}
 		c->woff += (size_t)w;
 	}
+	if (sp->o->no_read && c->state == SUB_HEAD && c->woff == reqlen) {
+		/* Out of epoll for good: the socket is never read. */
+		(void)epoll_ctl(sp->ep, EPOLL_CTL_DEL, c->fd, NULL);
+		c->state = SUB_STREAM;
+		sp->r.connected++;
+		sub_settle(sp);
+	}
 }
 
 static void
@@ -941,7 +981,8 @@ sub_open(struct sub_proc *sp, struct sub_conn *c, long idx)
 	c->last_seq = -1;
 	c->reached_us = -1;
 	if ((c->fd = sb_connect(sp->o->port, sp->o->src_addrs > 1 ?
-	    1 + idx % sp->o->src_addrs : 0)) == -1 ||
+	    1 + idx % sp->o->src_addrs : 0, sp->o->no_read ? 4096 : 0)) ==
+	    -1 ||
 	    sb_epoll_add(sp->ep, c->fd, (uint32_t)idx) == -1) {
 		if (sp->r.failed == 0)
 			fprintf(stderr, "%s: connect: %s\n", sb_prog,
@@ -989,8 +1030,11 @@ sub_build_request(struct sub_proc *sp)
 		sb_buf_add(&b, line, strlen(line));
 	}
 	sb_buf_add(&b, "\r\n", 2);
+	sb_buf_add(&b, "", 1);	/* a string, for sub_request */
 	sp->req = b.p;
-	sp->reqlen = b.len;
+	sp->reqlen = b.len - 1;
+	if ((sp->req_tail = strstr(sp->req, "{i}")) != NULL)
+		sp->req_tail += 3;
 }
 
 static int
@@ -1031,7 +1075,8 @@ sub_summarize(struct sub_proc *sp)
 }
 
 static void
-sub_child(const struct sb_opts *o, long n, int wfd, int64_t start_real)
+sub_child(const struct sb_opts *o, long n, long base, int wfd,
+    int64_t start_real)
 {
 	struct epoll_event	 evs[SB_EPOLL_BATCH];
 	struct sub_proc		 sp;
@@ -1042,6 +1087,7 @@ sub_child(const struct sb_opts *o, long n, int wfd, int64_t start_real)
 	memset(&sp, 0, sizeof(sp));
 	sp.o = o;
 	sp.n = n;
+	sp.base = base;
 	sp.wfd = wfd;
 	sp.start_real = start_real;
 	sp.start_mono = sb_mono_us();
@@ -1185,7 +1231,7 @@ sub_main(const struct sb_opts *o)
 	long	share[SB_MAX_PROCS];
 	int	rfd[SB_MAX_PROCS], p[2];
 	int64_t	start_real, start_mono;
-	long	i;
+	long	i, base = 0;
 
 	if (o->conns < 1 || o->procs < 1 || o->procs > SB_MAX_PROCS ||
 	    o->path == NULL || o->port <= 0 || o->duration <= 0 ||
@@ -1206,8 +1252,9 @@ sub_main(const struct sb_opts *o)
 		if (pid[i] == 0) {
 			sb_nkids = 0;
 			close(p[0]);
-			sub_child(o, share[i], p[1], start_real);
+			sub_child(o, share[i], base, p[1], start_real);
 		}
+		base += share[i];
 		close(p[1]);
 		rfd[i] = p[0];
 		sb_kids[i] = pid[i];
@@ -1452,7 +1499,7 @@ pub_tick(struct pub_proc *pp, int64_t now, int64_t start, int sending)
 	for (i = 0; i < o->conns; i++) {
 		c = &pp->c[i];
 		if (c->state == PUB_CLOSED && sending && now >= c->retry_at) {
-			if ((c->fd = sb_connect(o->port, 0)) == -1 ||
+			if ((c->fd = sb_connect(o->port, 0, 0)) == -1 ||
 			    sb_epoll_add(pp->ep, c->fd, (uint32_t)i) == -1) {
 				pub_reset(pp, c, now);
 				pp->errors++;
@@ -1586,6 +1633,7 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 		{ "expect-events", required_argument, NULL, 'e' },
 		{ "ready-file", required_argument, NULL, 'f' },
 		{ "src-addrs", required_argument, NULL, 's' },
+		{ "no-read", no_argument, NULL, 'N' },
 		{ "target", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -1627,6 +1675,9 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 			break;
 		case 's':
 			o->src_addrs = (long)sb_num(optarg, "src-addrs");
+			break;
+		case 'N':
+			o->no_read = 1;
 			break;
 		case 't':
 			o->target = optarg;

@@ -341,3 +341,159 @@ export class PsqlSession {
     this.proc.stdin.end();
   }
 }
+
+// ---- Dead peers, killed workers, stress and soak (issue 12) ----
+
+// The pids of an instance's workers ("kore [wrk N]"), by worker number:
+// children of the parent, so a respawned worker shows its new pid.
+export function workerPids(name) {
+  const parent = serverPid(name);
+  const pids = {};
+  let kids = '';
+  try {
+    kids = fs.readFileSync(`/proc/${parent}/task/${parent}/children`, 'utf8');
+  } catch {
+    return pids;
+  }
+  for (const p of kids.trim().split(/\s+/).filter(Boolean).map(Number)) {
+    try {
+      const m = /\[wrk (\d+)\]/.exec(fs.readFileSync(`/proc/${p}/cmdline`, 'utf8'));
+      if (m) pids[m[1]] = p;
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return pids;
+}
+
+// VmRSS (KiB) and open fds of one process; zeros once it is gone.
+export function procUsage(pid) {
+  try {
+    const rssKb = Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))[1]);
+    return { rssKb, fds: fs.readdirSync(`/proc/${pid}/fd`).length };
+  } catch {
+    return { rssKb: 0, fds: 0 };
+  }
+}
+
+// Per worker number: { pid, rssKb, fds }.
+export function workerUsage(name) {
+  const out = {};
+  for (const [w, pid] of Object.entries(workerPids(name))) out[w] = { pid, ...procUsage(pid) };
+  return out;
+}
+
+export const sum = (xs) => xs.reduce((a, b) => a + b, 0);
+
+// A Stream whose socket is bound to localAddress (e.g. 127.0.0.7) first:
+// per-address limits seen from several clients. Stream connects in its
+// constructor through net.connect; the bind is added to that one call.
+export function streamFrom(localAddress, port, opts = {}) {
+  const connect = net.connect;
+  net.connect = (o, ...rest) => connect({ ...o, localAddress }, ...rest);
+  try {
+    return new Stream(port, opts);
+  } finally {
+    net.connect = connect;
+  }
+}
+
+// Every packet on lo dropped, as if the peer vanished: netem loss 100%,
+// or where the kernel has no netem (some VM kernels), a token bucket
+// smaller than any packet, which drops each one just as silently.
+// Only ever inside a network namespace of the test's own.
+const LO_DROP = 'tc qdisc add dev lo root netem loss 100% 2>/dev/null || '
+  + 'tc qdisc add dev lo root tbf rate 1kbit burst 10 limit 1';
+
+export function loDrop(on) {
+  execFileSync('sh', ['-c', on ? LO_DROP : 'tc qdisc del dev lo root'], { stdio: 'pipe' });
+}
+
+// Why this process cannot make network namespaces that drop packets on
+// lo (root, unshare, ip, tc), or null if it can.
+export function netnsUnavailable() {
+  if (process.getuid() !== 0) return 'needs root (unshare --net, tc qdisc)';
+  try {
+    execFileSync('unshare', ['--net', 'sh', '-c',
+      `ip link set lo up && { ${LO_DROP}; } && tc qdisc del dev lo root`], { stdio: 'pipe' });
+    return null;
+  } catch (e) {
+    return `no network namespace with a dropping qdisc here: ${String(e.stderr || e.message).trim()}`;
+  }
+}
+
+// Runs `node script` in a network namespace of its own (unshare --net
+// --ipc: its own lo, down until the script brings it up), env added;
+// its stderr passes through. Resolves with { code, stdout }.
+export function nodeInNetns(script, env = {}, timeoutMs = 120000) {
+  return new Promise((resolve, reject) => {
+    const p = spawn('unshare', ['--net', '--ipc', process.execPath, script], {
+      env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let stdout = '';
+    const timer = setTimeout(() => p.kill('SIGKILL'), timeoutMs);
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.on('error', reject);
+    p.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout });
+    });
+  });
+}
+
+// The load tool (tests/bench/ssebench.c; tests/stress/run.sh builds it).
+export const SSEBENCH = path.join(ROOT, 'tests/bench/build/ssebench');
+
+// Starts `ssebench mode ...args`; done resolves with its JSON line (or
+// null), stop() ends it early (SIGTERM: it still reports). With a
+// readyFile, ready() resolves once every connection settled.
+export function ssebench(mode, args) {
+  const i = args.indexOf('--ready-file');
+  const readyFile = i >= 0 ? args[i + 1] : null;
+  if (readyFile) fs.rmSync(readyFile, { force: true }); // a previous run's
+  const p = spawn(SSEBENCH, [mode, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout.on('data', (d) => { out += d; });
+  // Its diagnostics, but not the routine "all processes settled".
+  p.stderr.on('data', (d) => {
+    const lines = d.toString().split('\n').filter((l) => l && !/settled after/.test(l));
+    if (lines.length) process.stderr.write(`${lines.join('\n')}\n`);
+  });
+  const done = new Promise((resolve) => p.on('close', () => {
+    try {
+      resolve(JSON.parse(out.trim().split('\n').pop()));
+    } catch {
+      resolve(null);
+    }
+  }));
+  return {
+    done,
+    stop() {
+      if (p.exitCode === null && p.signalCode === null) p.kill('SIGTERM');
+      return done;
+    },
+    async ready(ms) {
+      const t0 = Date.now();
+      while (!fs.existsSync(readyFile)) {
+        if (p.exitCode !== null || Date.now() - t0 > ms) throw new Error(`ssebench ${mode}: not ready in ${ms} ms`);
+        await sleep(100);
+      }
+      return Date.now() - t0;
+    },
+  };
+}
+
+// Live delivery latency to an ordinary subscriber: subs streams on topic,
+// ssebench publishing rate events/s for seconds. Resolves the sub's JSON.
+export async function liveLatency(port, { topic = 'live', subs = 20, rate = 20, seconds = 15, dir }) {
+  const ready = path.join(dir, `live-${topic}-${Date.now()}.ready`);
+  const sub = ssebench('sub', ['--port', String(port), '--path', `/stream?topic=${topic}`,
+    '--conns', String(subs), '--duration', String(seconds + 5), '--ready-file', ready]);
+  await sub.ready(20000);
+  const pub = ssebench('pub', ['--target', 'ssehub', '--port', String(port), '--rate', String(rate),
+    '--duration', String(seconds), '--token', TOKEN, '--topic', topic]);
+  const p = await pub.done;
+  await sleep(1000);
+  const s = await sub.stop();
+  return { ...s, published: p ? p.acked : 0 };
+}
