@@ -10,8 +10,9 @@
  *   default) until two heartbeats have been seen; then the gap between
  *   them, which is the server's setting.
  * - Back-off: the server's `retry:` (2 s by default), doubled at each
- *   failed attempt up to 30 s (or `retry:` if longer), times a random
- *   factor in [0.5, 1.5) so that clients do not return all at once.
+ *   failed attempt up to 15 s (or `retry:` if longer), times a random
+ *   factor in [0.5, 1.5) so that clients do not return all at once. An
+ *   'online' event (the device got a network back) cuts the wait short.
  * - Tokens: `getToken()` is awaited before every connection. A 401 or 403
  *   with getToken retries with a fresh token; without it, it is final.
  * - Replayed or live: the server does not mark where a replay ends, so on
@@ -22,7 +23,7 @@
 import { SseParser } from './sse-parser.js';
 
 const REPLAY_QUIET_MS = 100;
-const BACKOFF_CAP_MS = 30000;
+const BACKOFF_CAP_MS = 15000;
 const WATCHDOG_PERIODS = 2.5;
 
 /** An error after which reconnecting cannot help. */
@@ -50,6 +51,8 @@ export class Stream {
 		this.retryMs = 2000;
 		this.lastBeat = null;
 		this.abort = null;
+		this.wake = null;
+		globalThis.addEventListener?.('online', () => this.wake?.());
 		this.info = { state: 'closed', attempt: 0, since: null,
 		    error: '', heartbeats: 0, drops: 0, topics: null };
 	}
@@ -78,6 +81,8 @@ export class Stream {
 			    'connecting' : 'reconnecting' });
 			try {
 				await this.read(signal);
+				if (signal.aborted)
+					return;	/* restarted or closed */
 				this.info.error = 'the server ended the stream';
 			} catch (err) {
 				if (signal.aborted)
@@ -94,7 +99,11 @@ export class Stream {
 				    drops: this.info.drops + 1 });
 			this.set({ state: 'reconnecting',
 			    attempt: this.info.attempt + 1 });
-			await sleep(this.backoff(), signal);
+			await new Promise((resolve) => {
+				this.wake = resolve;
+				sleep(this.backoff(), signal).then(resolve);
+			});
+			this.wake = null;
 		}
 	}
 
@@ -138,6 +147,8 @@ export class Stream {
 			    error: '', topics });
 			await this.consume(res, cursor !== null, ctl.signal,
 			    dog.feed);
+			if (ctl.signal.aborted && !outer.aborted)
+				throw ctl.signal.reason;	/* the watchdog */
 		} catch (err) {
 			throw ctl.signal.reason instanceof Error &&
 			    !outer.aborted ? ctl.signal.reason : err;
