@@ -238,10 +238,12 @@ function watchdog(deadline, fire) {
 
 function sleep(ms, signal) {
 	return new Promise((resolve) => {
-		const t = setTimeout(resolve, ms);
-		signal.addEventListener('abort', () => {
+		const done = () => {
 			clearTimeout(t);
+			signal.removeEventListener('abort', done);
 			resolve();
-		}, { once: true });
+		};
+		const t = setTimeout(done, ms);
+		signal.addEventListener('abort', done, { once: true });
 	});
 }

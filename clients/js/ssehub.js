@@ -18,8 +18,8 @@
 import { createHub } from './ssehub-hub.js';
 import { cursorKey, topicSet } from './ssehub-router.js';
 
-/** The server version this client was released with. */
-export const VERSION = '1.14.0';
+/** The version of ssehub (the file VERSION) this client comes with. */
+export const VERSION = '0.14.0';
 
 /**
  * @typedef {object} ConnectOptions
