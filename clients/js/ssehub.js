@@ -61,6 +61,7 @@ export function connect(options = {}) {
 	function use(p, m) {
 		port = p;
 		mode = m;
+		last = { ...last, mode };
 		port.onmessage = ({ data }) => receive(data);
 		hello();
 		for (const [id, s] of subs)
