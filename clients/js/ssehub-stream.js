@@ -7,8 +7,11 @@
  * - Watchdog: the server writes ": heartbeat" every SSEHUB_HEARTBEAT_MS,
  *   so no byte for 2.5 periods means the connection is dead, even if TCP
  *   has not noticed. The period is `heartbeatMs` (15 s, the server's
- *   default) until two heartbeats have been seen; then the gap between
- *   them, which is the server's setting.
+ *   default) until two heartbeats in a row have been seen on one
+ *   connection; then the gap between them, which is the server's
+ *   setting. Until then a watchdog that fires doubles the guess (up to
+ *   5 min), so a server with a longer heartbeat costs one reconnect, not
+ *   one every 2.5 guesses.
  * - Back-off: the server's `retry:` (2 s by default), doubled at each
  *   failed attempt up to 15 s (or `retry:` if longer), times a random
  *   factor in [0.5, 1.5) so that clients do not return all at once. An
@@ -25,6 +28,10 @@ import { SseParser } from './sse-parser.js';
 const REPLAY_QUIET_MS = 100;
 const BACKOFF_CAP_MS = 15000;
 const WATCHDOG_PERIODS = 2.5;
+const HEARTBEAT_MAX_MS = 300000;
+
+/** The watchdog's verdict on a silent connection. */
+class SilentError extends Error {}
 
 /** An error after which reconnecting cannot help. */
 class FinalError extends Error {}
@@ -50,6 +57,7 @@ export class Stream {
 		this.heartbeatMs = o.heartbeatMs ?? 15000;
 		this.retryMs = 2000;
 		this.lastBeat = null;
+		this.learned = false;	/* heartbeatMs seen on the wire */
 		this.abort = null;
 		this.wake = null;
 		globalThis.addEventListener?.('online', () => this.wake?.());
@@ -132,8 +140,8 @@ export class Stream {
 		const stop = () => ctl.abort();
 		outer.addEventListener('abort', stop, { once: true });
 		const dog = watchdog(() => this.deadline(), () => ctl.abort(
-		    new Error('no data for ' + Math.round(this.deadline() /
-		    1000) + ' s: the connection is dead')));
+		    new SilentError('no data for ' + Math.round(
+		    this.deadline() / 1000) + ' s: the connection is dead')));
 		try {
 			const headers = { accept: 'text/event-stream' };
 			if (token)
@@ -153,6 +161,10 @@ export class Stream {
 			throw ctl.signal.reason instanceof Error &&
 			    !outer.aborted ? ctl.signal.reason : err;
 		} finally {
+			if (ctl.signal.reason instanceof SilentError &&
+			    !this.learned)
+				this.heartbeatMs = Math.min(this.heartbeatMs * 2,
+				    HEARTBEAT_MAX_MS);
 			dog.stop();
 			outer.removeEventListener('abort', stop);
 		}
@@ -163,6 +175,7 @@ export class Stream {
 	}
 
 	async consume(res, resumed, signal, feed) {
+		this.lastBeat = null;
 		let replaying = resumed;
 		let last = Date.now();
 		const parser = new SseParser({
@@ -196,8 +209,10 @@ export class Stream {
 		if (text !== 'heartbeat')
 			return;
 		const now = Date.now();
-		if (this.lastBeat !== null && now - this.lastBeat >= 200)
+		if (this.lastBeat !== null && now - this.lastBeat >= 50) {
 			this.heartbeatMs = now - this.lastBeat;
+			this.learned = true;
+		}
 		this.lastBeat = now;
 		this.set({ heartbeats: this.info.heartbeats + 1 });
 	}
