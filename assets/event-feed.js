@@ -1,9 +1,9 @@
 /*
  * The live feed, newest first, capped at MAX_ROWS. Each row shows the
- * id, topic (frames carry none: it is shown only when exactly one topic
- * is subscribed), type, data, arrival time and the stream's verdicts:
- * replayed, gap, duplicate, out of order. Notices (resets, reconnects,
- * topic changes) are rows of their own.
+ * id, topic (when known: the frame's "topic:" line, or the only topic
+ * subscribed), type, data, arrival time and the verdicts: replayed, gap,
+ * duplicate, out of order. Notices (resets, reconnects, topic changes)
+ * are rows of their own.
  */
 import { Component, h } from './component.js';
 
@@ -26,10 +26,8 @@ export class EventFeed extends Component {
 	}
 
 	add(events) {
-		const topic = this.state.topics?.length === 1 ?
-		    this.state.topics[0] : null;
 		for (const ev of events)
-			this.list.prepend(row(ev, topic));
+			this.list.prepend(row(ev));
 		this.trim();
 		this.setState({ rendered: (this.state.rendered ?? 0) +
 		    events.length });
@@ -47,7 +45,7 @@ export class EventFeed extends Component {
 	}
 }
 
-function row(ev, topic) {
+function row(ev) {
 	const marks = [];
 	if (ev.replayed)
 		marks.push(h('span', { class: 'tag replayed' }, 'replayed'));
@@ -58,8 +56,8 @@ function row(ev, topic) {
 	return h('li', { class: ev.flag ? 'event flagged' : 'event',
 	    'data-id': ev.id },
 	    h('span', { class: 'id' }, `#${ev.id}`),
-	    h('span', { class: 'kind' }, topic ? [h('span',
-		{ class: 'topic' }, topic), ' · '] : null, ev.type),
+	    h('span', { class: 'kind' }, ev.topic ? [h('span',
+		{ class: 'topic' }, ev.topic), ' · '] : null, ev.event),
 	    h('time', { datetime: new Date(ev.at).toISOString() },
 		clock(ev.at)),
 	    h('span', { class: 'data' }, ev.data),

@@ -1,7 +1,7 @@
 /*
- * Connection state as this browser sees it, and the stream's counters.
- * While reconnecting a one-second timer keeps "down for" honest even
- * when no message arrives.
+ * Connection state as this browser sees it (the client library's
+ * 'state' events), and this tab's counters. While reconnecting a
+ * one-second timer keeps "down for" honest even when no message arrives.
  */
 import { Component, h } from './component.js';
 
@@ -15,10 +15,10 @@ function pageProtocol() {
 }
 
 const LABEL = {
-	IDLE: 'Starting',
-	CONNECTING: 'Connecting',
-	OPEN: 'Open',
-	RECONNECTING: 'Reconnecting',
+	connecting: 'Connecting',
+	open: 'Open',
+	reconnecting: 'Reconnecting',
+	closed: 'Closed',
 };
 
 export class StatusPanel extends Component {
@@ -46,9 +46,10 @@ export class StatusPanel extends Component {
 
 	update() {
 		const s = this.state;
-		const phase = s.phase ?? 'IDLE';
-		this.el.dataset.phase = phase;
-		this.badge.textContent = LABEL[phase];
+		const state = s.state ?? 'closed';
+		/* Upper case, as the tests and the style sheet know it. */
+		this.el.dataset.phase = state.toUpperCase();
+		this.badge.textContent = LABEL[state];
 		this.detail.textContent = this.detailText(s);
 		this.values.lastId.textContent = s.lastId ?? '—';
 		this.values.heartbeats.textContent = s.heartbeats ?? 0;
@@ -60,13 +61,13 @@ export class StatusPanel extends Component {
 		this.values.protocol.textContent = pageProtocol();
 		this.el.classList.toggle('alert', (s.gaps ?? 0) +
 		    (s.disorder ?? 0) > 0);
-		this.tick(phase === 'RECONNECTING');
+		this.tick(state === 'reconnecting');
 	}
 
 	detailText(s) {
-		if (s.phase !== 'RECONNECTING')
-			return s.phase === 'OPEN' ? 'live' : '';
-		const down = Math.round((Date.now() - s.droppedAt) / 1000);
+		if (s.state !== 'reconnecting')
+			return s.state === 'open' ? 'live' : s.error ?? '';
+		const down = Math.round((Date.now() - s.since) / 1000);
 		const why = s.error ? ` · ${s.error}` : '';
 		return `attempt ${s.attempt} · down ${down} s${why}`;
 	}

@@ -1,14 +1,11 @@
 /*
- * Chooses the topics of the stream: all, or a list. The subscription
- * belongs to the browser's one stream, so applying it here changes it
- * for every tab, and every tab's picker shows what is in force.
+ * Chooses this tab's topics: all, or a list. Every tab has its own
+ * subscription; the browser's one stream carries the union of them.
  *
- * props: {onApply(topics)}; state: {topics} as the stream reports it.
+ * props: {onApply(topics)}; state: {topics} in force in this tab.
  */
 import { Component, h } from './component.js';
-
-const TOPIC = /^[A-Za-z0-9._-]{1,64}$/;
-const TOPICS_MAX = 16;
+import { TOPIC, TOPICS_MAX } from './ssehub-router.js';
 
 export class TopicPicker extends Component {
 	render() {
@@ -31,8 +28,8 @@ export class TopicPicker extends Component {
 		    h('label', { for: 'topic-names' }, 'Topic names'),
 		    this.names,
 		    h('p', { id: 'topic-help', class: 'help' },
-			'Separate with spaces or commas, up to 16. One ' +
-			'stream serves all tabs, so this applies to all.'),
+			'Separate with spaces or commas, up to 16. This ' +
+			'tab only: all tabs still share one stream.'),
 		    h('button', { type: 'submit' }, 'Subscribe'),
 		    this.status);
 	}

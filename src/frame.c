@@ -40,13 +40,13 @@ frame_event(const struct store_event *ev)
 	struct frame	*f;
 	size_t		size;
 
-	if ((size = sse_frame_size(ev->id, ev->event, ev->data,
+	if ((size = sse_frame_size(ev->id, ev->topic, ev->event, ev->data,
 	    ev->data_len)) == 0)
 		return (NULL);
 
 	f = frame_alloc(ev->id, ev->topic, size);
-	if (!sse_frame_encode(f->data, size, ev->id, ev->event, ev->data,
-	    ev->data_len, &f->len)) {
+	if (!sse_frame_encode(f->data, size, ev->id, ev->topic, ev->event,
+	    ev->data, ev->data_len, &f->len)) {
 		kore_free(f);
 		return (NULL);
 	}

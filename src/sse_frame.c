@@ -30,7 +30,7 @@ struct sse_frame_buf {
 };
 
 static int	sse_frame_build(struct sse_frame_buf *, uint64_t,
-		    const char *, const char *, size_t);
+		    const char *, const char *, const char *, size_t);
 static size_t	sse_frame_line(const char *, size_t, size_t, size_t *);
 static void	sse_frame_put(struct sse_frame_buf *, const char *, size_t);
 static void	sse_frame_put_str(struct sse_frame_buf *, const char *);
@@ -38,23 +38,24 @@ static void	sse_frame_put_u64(struct sse_frame_buf *, uint64_t);
 static size_t	sse_frame_done(const struct sse_frame_buf *);
 
 size_t
-sse_frame_size(uint64_t id, const char *event, const char *data, size_t len)
+sse_frame_size(uint64_t id, const char *topic, const char *event,
+    const char *data, size_t len)
 {
 	struct sse_frame_buf	b = { NULL, 0, 0 };
 
-	if (sse_frame_build(&b, id, event, data, len) != RESULT_OK)
+	if (sse_frame_build(&b, id, topic, event, data, len) != RESULT_OK)
 		return (0);
 
 	return (b.off);
 }
 
 int
-sse_frame_encode(char *dst, size_t dstlen, uint64_t id, const char *event,
-    const char *data, size_t len, size_t *out)
+sse_frame_encode(char *dst, size_t dstlen, uint64_t id, const char *topic,
+    const char *event, const char *data, size_t len, size_t *out)
 {
 	struct sse_frame_buf	b = { dst, dstlen, 0 };
 
-	if (sse_frame_build(&b, id, event, data, len) != RESULT_OK ||
+	if (sse_frame_build(&b, id, topic, event, data, len) != RESULT_OK ||
 	    sse_frame_done(&b) == 0)
 		return (RESULT_ERROR);
 
@@ -106,13 +107,16 @@ sse_field_valid(const char *value, size_t len)
 }
 
 static int
-sse_frame_build(struct sse_frame_buf *b, uint64_t id, const char *event,
-    const char *data, size_t len)
+sse_frame_build(struct sse_frame_buf *b, uint64_t id, const char *topic,
+    const char *event, const char *data, size_t len)
 {
 	size_t		off, n, brk;
 
 	if (event == NULL || !sse_field_valid(event, strlen(event)) ||
 	    len > SSE_DATA_MAX)
+		return (RESULT_ERROR);
+	if (topic != NULL && topic[0] != '\0' &&
+	    !sse_field_valid(topic, strlen(topic)))
 		return (RESULT_ERROR);
 
 	/* Empty data may come as NULL, to which no offset may be added. */
@@ -121,6 +125,14 @@ sse_frame_build(struct sse_frame_buf *b, uint64_t id, const char *event,
 
 	sse_frame_put_str(b, "id: ");
 	sse_frame_put_u64(b, id);
+	/*
+	 * The topic, so that a client holding one stream for several
+	 * subscriptions can tell whose an event is.
+	 */
+	if (topic != NULL && topic[0] != '\0') {
+		sse_frame_put_str(b, "\ntopic: ");
+		sse_frame_put_str(b, topic);
+	}
 	sse_frame_put_str(b, "\nevent: ");
 	sse_frame_put_str(b, event);
 	sse_frame_put_str(b, "\n");

@@ -14,20 +14,24 @@
 
 /*
  * Exact number of bytes sse_frame_encode() writes for this event, or 0
- * when the event name is not a valid field value (see sse_field_valid).
+ * when the event name or the topic is not a valid field value (see
+ * sse_field_valid).
  */
-size_t	sse_frame_size(uint64_t id, const char *event,
+size_t	sse_frame_size(uint64_t id, const char *topic, const char *event,
 	    const char *data, size_t len);
 
 /*
- * Writes "id: N\nevent: E\ndata: line\n...\n\n" into dst. The data is
+ * Writes "id: N\ntopic: T\nevent: E\ndata: line\n...\n\n" into dst; the
+ * topic line only when topic is neither NULL nor "" (reset frames have
+ * none). Browsers ignore a field they do not know. The data is
  * split on CR, LF and CRLF, one "data: " line each (empty data gives one
  * empty "data: " line). Returns RESULT_OK and sets *out to the number of
  * bytes written, or RESULT_ERROR when the event is invalid or dst is too
  * small (nothing useful is written then).
  */
 int	sse_frame_encode(char *dst, size_t dstlen, uint64_t id,
-	    const char *event, const char *data, size_t len, size_t *out);
+	    const char *topic, const char *event, const char *data,
+	    size_t len, size_t *out);
 
 /*
  * A comment line ": text\n\n" (heartbeats). The text must be a valid

@@ -22,12 +22,13 @@ export function launch() {
 	    '--disable-component-update', '--disable-sync'] });
 }
 
-/* server.sh start|stop|kill for the instance run.sh started. */
+/* server.sh start|stop|kill|pid for the instance run.sh started. */
 export function server(cmd) {
 	const ports = cmd === 'start' ?
 	    [env.BROWSER_HTTP, env.BROWSER_HTTPS] : [];
-	execFileSync(`${root}tests/lib/server.sh`, [cmd, 'browser', ...ports],
-	    { stdio: 'inherit', timeout: 30000 });
+	return execFileSync(`${root}tests/lib/server.sh`, [cmd, 'browser',
+	    ...ports], { stdio: ['ignore', 'pipe', 'inherit'],
+	    encoding: 'utf8', timeout: 30000 });
 }
 
 /* A second node on the same database, to publish while one is down. */
@@ -50,11 +51,20 @@ export async function publish(events, base = HTTP) {
 	return body.ids ?? [body.id];
 }
 
-/* Ids PostgreSQL holds in [from, to], ascending. */
-export function storedIds(from, to) {
+/* Open streams on the server, summed over its workers (/metrics). */
+export async function subscribers() {
+	const text = await (await fetch(`${HTTP}/metrics`)).text();
+	return [...text.matchAll(/^ssehub_subscribers\{[^}]*\} (\d+)$/gm)]
+	    .reduce((sum, m) => sum + Number(m[1]), 0);
+}
+
+/* Ids PostgreSQL holds in [from, to], ascending; of these topics only. */
+export function storedIds(from, to, topics = null) {
+	const only = topics === null ? '' :
+	    ` AND topic = ANY ('{${topics.join(',')}}')`;
 	const out = execFileSync('psql', [env.SSEHUB_DB, '-qtAc',
 	    `SELECT id FROM ssehub.events WHERE id BETWEEN ${from} AND ${to}` +
-	    ' ORDER BY id'], { encoding: 'utf8' });
+	    `${only} ORDER BY id`], { encoding: 'utf8' });
 	return out.split('\n').filter(Boolean).map(Number);
 }
 

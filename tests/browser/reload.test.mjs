@@ -18,9 +18,10 @@ test('a reopened page shows what it missed, none twice', async () => {
 	await page.goto(`${HTTP}/`);
 	await page.waitForSelector('.feed li[data-id]');
 	await page.close();
+	/* The client library keeps the cursor per server and topic set. */
 	const lastSeen = (await ctx.storageState()).origins[0].localStorage
-	    .find((kv) => kv.name === 'ssehub.cursor');
-	const { lastId } = JSON.parse(lastSeen.value);
+	    .find((kv) => kv.name === `ssehub:${HTTP}:*`);
+	const lastId = Number(lastSeen.value);
 
 	const missed = await publish([1, 2, 3].map((n) => ({
 	    topic: 'reload', data: `while closed ${n}` })));

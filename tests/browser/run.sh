@@ -1,15 +1,19 @@
 #!/bin/bash
-# Browser tests of the dashboard (make browser): Debian's chromium driven
-# by playwright-core, with node's own test runner. Starts its own
-# PostgreSQL and ssehub on ports 19050-19054, stops them on exit.
-# Screenshots land in tests/browser/artifacts/ (not committed).
+# Browser tests of the dashboard and the client library (make browser):
+# Debian's chromium driven by playwright-core, with node's own test
+# runner, after the library's own unit tests (clients/js/test). Starts
+# its own PostgreSQL and ssehub on ports 19050-19054 (BROWSER_PORT_BASE
+# moves them), stops them on exit. Screenshots land in
+# tests/browser/artifacts/ (not committed). Arguments: test files to run
+# instead of all.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 
-pg_var=$root/var/browser-pg
-pg_port=19050
+base=${BROWSER_PORT_BASE:-19050}
+pg_var=${BROWSER_PG_VAR:-$root/var/browser-pg}
+pg_port=$base
 
 if [ ! -f build/ssehub/ssehub.so ]; then
 	echo "browser tests: build first (make build)" >&2
@@ -32,11 +36,17 @@ SSEHUB_DB=$(tests/lib/pg.sh url "$pg_var" "$pg_port")
 export SSEHUB_DB
 export SSEHUB_TOKEN=browser-test-token
 export SSEHUB_TICK_MS=500 SSEHUB_HEARTBEAT_MS=1000
-export BROWSER_HTTP=19051 BROWSER_HTTPS=19052
-export BROWSER_PEER_HTTP=19053 BROWSER_PEER_HTTPS=19054
+export BROWSER_HTTP=$((base + 1)) BROWSER_HTTPS=$((base + 2))
+export BROWSER_PEER_HTTP=$((base + 3)) BROWSER_PEER_HTTPS=$((base + 4))
 
 tests/lib/server.sh start browser "$BROWSER_HTTP" "$BROWSER_HTTPS"
 mkdir -p tests/browser/artifacts
 
-# One file at a time: the outage test kills the shared server.
-node --test --test-concurrency=1 tests/browser/*.test.mjs
+node --test clients/js/test/
+
+# One file at a time: the outage tests kill the shared server.
+if [ $# -gt 0 ]; then
+	node --test --test-concurrency=1 "$@"
+else
+	node --test --test-concurrency=1 tests/browser/*.test.mjs
+fi

@@ -5,17 +5,12 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { HTTP, launch, publish, waitForId, waitForPhase } from './lib.mjs';
+import { HTTP, launch, publish, subscribers, waitForId, waitForPhase } from
+    './lib.mjs';
 
 let browser;
 before(async () => { browser = await launch(); });
 after(() => browser.close());
-
-async function subscribers() {
-	const text = await (await fetch(`${HTTP}/metrics`)).text();
-	return [...text.matchAll(/^ssehub_subscribers\{[^}]*\} (\d+)$/gm)]
-	    .reduce((sum, m) => sum + Number(m[1]), 0);
-}
 
 test('eight tabs all receive a new event within 5 s', async () => {
 	const ctx = await browser.newContext();

@@ -1,9 +1,11 @@
 /*
  * libFuzzer harness for the SSE frame encoder. Input: 8 bytes of id, one
- * byte giving the event length, the event, then the data. Every encoded
- * frame is parsed back the way a browser does (WHATWG HTML, "Server-sent
- * events", section 9.2.6) and must give back the id, the event and the
- * data with its line breaks turned into LF, and nothing else.
+ * byte giving the event length, the event, then the data. The id's low
+ * two bits choose the topic: none (NULL), none (""), a fixed name, or the
+ * event's bytes again. Every encoded frame is parsed back the way a
+ * browser does (WHATWG HTML, "Server-sent events", section 9.2.6) and
+ * must give back the id, the topic, the event and the data with its line
+ * breaks turned into LF, and nothing else.
  */
 
 #include <inttypes.h>
@@ -21,6 +23,7 @@
 /* What a client makes of one frame; buffers are malloc'd by the parser. */
 struct fuzz_seen {
 	char	*id;
+	char	*topic;
 	char	*event;
 	char	*data;
 	size_t	 data_len;
@@ -29,9 +32,9 @@ struct fuzz_seen {
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
 static void	fuzz_check_encode(size_t, uint64_t, const char *,
-		    const char *, size_t);
-static void	fuzz_check_frame(const char *, size_t, uint64_t,
 		    const char *, const char *, size_t);
+static void	fuzz_check_frame(const char *, size_t, uint64_t,
+		    const char *, const char *, const char *, size_t);
 static void	fuzz_parse(const char *, size_t, struct fuzz_seen *);
 static void	fuzz_field(struct fuzz_seen *, const char *, size_t);
 static void	fuzz_set(char **, const char *, size_t);
@@ -43,7 +46,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
 	char		*event;
-	const char	*data;
+	const char	*data, *topic;
 	uint64_t	 id;
 	size_t		 elen, dlen, fsize;
 	int		 valid;
@@ -58,12 +61,27 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	data = (const char *)in + FUZZ_HEAD + elen;
 	dlen = size - FUZZ_HEAD - elen;
 
+	switch (id & 3) {
+	case 0:
+		topic = NULL;
+		break;
+	case 1:
+		topic = "";
+		break;
+	case 2:
+		topic = "orders.42";
+		break;
+	default:
+		topic = event;
+		break;
+	}
+
 	valid = sse_field_valid(event, strlen(event));
-	fsize = sse_frame_size(id, event, data, dlen);
+	fsize = sse_frame_size(id, topic, event, data, dlen);
 	fuzz_assert((fsize != 0) == valid);
 
 	if (valid)
-		fuzz_check_encode(fsize, id, event, data, dlen);
+		fuzz_check_encode(fsize, id, topic, event, data, dlen);
 
 	fuzz_check_controls(event, (uint32_t)id);
 	free(event);
@@ -72,24 +90,24 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 
 /* The frame fits in exactly fsize bytes, not one less. */
 static void
-fuzz_check_encode(size_t fsize, uint64_t id, const char *event,
-    const char *data, size_t dlen)
+fuzz_check_encode(size_t fsize, uint64_t id, const char *topic,
+    const char *event, const char *data, size_t dlen)
 {
 	char	*frame;
 	size_t	 out;
 
 	fuzz_assert((frame = malloc(fsize)) != NULL);
-	fuzz_assert(sse_frame_encode(frame, fsize - 1, id, event, data, dlen,
-	    &out) == RESULT_ERROR);
-	fuzz_assert(sse_frame_encode(frame, fsize, id, event, data, dlen,
-	    &out) == RESULT_OK && out == fsize);
-	fuzz_check_frame(frame, fsize, id, event, data, dlen);
+	fuzz_assert(sse_frame_encode(frame, fsize - 1, id, topic, event, data,
+	    dlen, &out) == RESULT_ERROR);
+	fuzz_assert(sse_frame_encode(frame, fsize, id, topic, event, data,
+	    dlen, &out) == RESULT_OK && out == fsize);
+	fuzz_check_frame(frame, fsize, id, topic, event, data, dlen);
 	free(frame);
 }
 
 static void
 fuzz_check_frame(const char *frame, size_t len, uint64_t id,
-    const char *event, const char *data, size_t dlen)
+    const char *topic, const char *event, const char *data, size_t dlen)
 {
 	struct fuzz_seen	 seen;
 	char			 num[24], *want;
@@ -101,6 +119,11 @@ fuzz_check_frame(const char *frame, size_t len, uint64_t id,
 	(void)snprintf(num, sizeof(num), "%" PRIu64, id);
 	fuzz_assert(seen.id != NULL && strcmp(seen.id, num) == 0);
 	fuzz_assert(seen.event != NULL && strcmp(seen.event, event) == 0);
+	if (topic == NULL || topic[0] == '\0')
+		fuzz_assert(seen.topic == NULL);
+	else
+		fuzz_assert(seen.topic != NULL &&
+		    strcmp(seen.topic, topic) == 0);
 
 	want = fuzz_lf(data, dlen, &wlen);
 	fuzz_assert(seen.data_len == wlen &&
@@ -108,6 +131,7 @@ fuzz_check_frame(const char *frame, size_t len, uint64_t id,
 
 	free(want);
 	free(seen.id);
+	free(seen.topic);
 	free(seen.event);
 	free(seen.data);
 }
@@ -145,7 +169,10 @@ fuzz_parse(const char *frame, size_t len, struct fuzz_seen *seen)
 	seen->data_len--;
 }
 
-/* One "field: value" line; only id, event and data, each as expected. */
+/*
+ * One "field: value" line; only id, topic, event and data, each as
+ * expected.
+ */
 static void
 fuzz_field(struct fuzz_seen *seen, const char *line, size_t n)
 {
@@ -165,6 +192,9 @@ fuzz_field(struct fuzz_seen *seen, const char *line, size_t n)
 	if (flen == 2 && memcmp(line, "id", 2) == 0) {
 		fuzz_assert(memchr(value, '\0', vlen) == NULL);
 		fuzz_set(&seen->id, value, vlen);
+	} else if (flen == 5 && memcmp(line, "topic", 5) == 0) {
+		fuzz_assert(memchr(value, '\0', vlen) == NULL);
+		fuzz_set(&seen->topic, value, vlen);
 	} else if (flen == 5 && memcmp(line, "event", 5) == 0) {
 		fuzz_assert(memchr(value, '\0', vlen) == NULL);
 		fuzz_set(&seen->event, value, vlen);
@@ -176,7 +206,7 @@ fuzz_field(struct fuzz_seen *seen, const char *line, size_t n)
 	}
 }
 
-/* Each of id and event comes exactly once. */
+/* Each of id, topic and event comes at most once. */
 static void
 fuzz_set(char **field, const char *value, size_t vlen)
 {

@@ -42,7 +42,7 @@ test('multi-line data split on CR, LF and CRLF; fields written with one space', 
   assert.equal(ev.data, 'one\ntwo\nthree\nfour\n\n six');
   assert.equal(ev.event, 'multi');
   assert.equal(Number(ev.id), r.json.id);
-  assert.ok(s.raw.includes(`id: ${r.json.id}\nevent: multi\ndata: one\ndata: two\ndata: three\ndata: four\ndata: \ndata:  six\n\n`),
+  assert.ok(s.raw.includes(`id: ${r.json.id}\ntopic: frames\nevent: multi\ndata: one\ndata: two\ndata: three\ndata: four\ndata: \ndata:  six\n\n`),
     JSON.stringify(s.raw));
   s.close();
 });

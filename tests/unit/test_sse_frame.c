@@ -54,18 +54,18 @@ START_TEST(test_sse_frame_encode)
 	size_t		 size, out;
 	char		*buf;
 
-	size = sse_frame_size(42, "message", frame_cases[_i].data,
+	size = sse_frame_size(42, NULL, "message", frame_cases[_i].data,
 	    frame_cases[_i].len);
 	ck_assert_uint_eq(size, frame_cases[_i].flen);
 
 	ck_assert_ptr_nonnull(buf = malloc(size));
-	ck_assert_int_eq(sse_frame_encode(buf, size, 42, "message",
+	ck_assert_int_eq(sse_frame_encode(buf, size, 42, NULL, "message",
 	    frame_cases[_i].data, frame_cases[_i].len, &out), RESULT_OK);
 	ck_assert_uint_eq(out, size);
 	ck_assert_mem_eq(buf, frame_cases[_i].frame, size);
 
-	ck_assert_int_eq(sse_frame_encode(buf, size - 1, 42, "message",
-	    frame_cases[_i].data, frame_cases[_i].len, &out), RESULT_ERROR);
+	ck_assert_int_eq(sse_frame_encode(buf, size - 1, 42, NULL,
+	    "message", frame_cases[_i].data, frame_cases[_i].len, &out), RESULT_ERROR);
 	free(buf);
 }
 END_TEST
@@ -75,9 +75,9 @@ START_TEST(test_sse_frame_bad_event)
 	char	buf[256];
 	size_t	out;
 
-	ck_assert_uint_eq(sse_frame_size(1, bad_events[_i], "x", 1), 0);
-	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 1, bad_events[_i],
-	    "x", 1, &out), RESULT_ERROR);
+	ck_assert_uint_eq(sse_frame_size(1, NULL, bad_events[_i], "x", 1), 0);
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 1, NULL,
+	    bad_events[_i], "x", 1, &out), RESULT_ERROR);
 }
 END_TEST
 
@@ -89,15 +89,40 @@ START_TEST(test_sse_frame_fields)
 	size_t			out;
 
 	/* The one space after the colon is added; the value's own stays. */
-	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), UINT64_MAX,
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), UINT64_MAX, NULL,
 	    " spaced", NULL, 0, &out), RESULT_OK);
 	ck_assert_uint_eq(out, sizeof(want) - 1);
 	ck_assert_mem_eq(buf, want, out);
 
-	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 0, "m", "d", 1,
-	    &out), RESULT_OK);
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 0, NULL, "m", "d",
+	    1, &out), RESULT_OK);
 	ck_assert_uint_eq(out, 24);
 	ck_assert_mem_eq(buf, "id: 0\nevent: m\ndata: d\n\n", out);
+}
+END_TEST
+
+/* The topic line comes between id and event; "" writes none. */
+START_TEST(test_sse_frame_topic)
+{
+	static const char	want[] =
+	    "id: 7\ntopic: orders.42\nevent: m\ndata: d\n\n";
+	char			buf[128];
+	size_t			out;
+
+	ck_assert_uint_eq(sse_frame_size(7, "orders.42", "m", "d", 1),
+	    sizeof(want) - 1);
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 7, "orders.42",
+	    "m", "d", 1, &out), RESULT_OK);
+	ck_assert_uint_eq(out, sizeof(want) - 1);
+	ck_assert_mem_eq(buf, want, out);
+
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 7, "", "m", "d",
+	    1, &out), RESULT_OK);
+	ck_assert_mem_eq(buf, "id: 7\nevent: m\ndata: d\n\n", out);
+
+	ck_assert_uint_eq(sse_frame_size(7, "a\nb", "m", "d", 1), 0);
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 7, "a\rb", "m",
+	    "d", 1, &out), RESULT_ERROR);
 }
 END_TEST
 
@@ -108,8 +133,8 @@ START_TEST(test_sse_frame_no_overrun)
 	size_t	out;
 
 	memset(buf, 'X', sizeof(buf));
-	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 1, "e", "d", 1,
-	    &out), RESULT_OK);
+	ck_assert_int_eq(sse_frame_encode(buf, sizeof(buf), 1, NULL, "e", "d",
+	    1, &out), RESULT_OK);
 	ck_assert_int_eq(buf[out], 'X');
 }
 END_TEST
@@ -117,7 +142,7 @@ END_TEST
 /* A length that would make the size wrap is refused before any read. */
 START_TEST(test_sse_frame_huge)
 {
-	ck_assert_uint_eq(sse_frame_size(1, "message", "", SIZE_MAX), 0);
+	ck_assert_uint_eq(sse_frame_size(1, NULL, "message", "", SIZE_MAX), 0);
 }
 END_TEST
 
@@ -173,6 +198,7 @@ sse_frame_suite(void)
 	tcase_add_loop_test(tc, test_sse_frame_bad_event, 0,
 	    nitems(bad_events));
 	tcase_add_test(tc, test_sse_frame_fields);
+	tcase_add_test(tc, test_sse_frame_topic);
 	tcase_add_test(tc, test_sse_frame_no_overrun);
 	tcase_add_test(tc, test_sse_frame_huge);
 	tcase_add_test(tc, test_sse_field_valid);
