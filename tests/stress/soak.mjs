@@ -30,6 +30,10 @@ const mean = (xs) => sum(xs) / Math.max(1, xs.length);
 
 startServer(NAME, HTTP, HTTP + 1, {
   SSEHUB_RETAIN_EVENTS: String(RETAIN), SSEHUB_HEARTBEAT_MS: '5000', SSEHUB_STREAMS_PER_IP: '0',
+  // A ring of 5 s of events: resuming clients read from the store, and
+  // those away longer than retention keeps get a reset (a ring larger
+  // than what is kept would still serve them from memory).
+  SSEHUB_RING: String(RATE * 5),
 });
 let failed = 0;
 const check = (ok, what) => {
