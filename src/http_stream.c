@@ -35,6 +35,9 @@
 #include "settings.h"
 #include "sse_frame.h"
 
+/* Kernel send buffer of a stream (Linux doubles it: 256 KiB). */
+#define STREAM_SNDBUF		(128 * 1024)
+
 int	http_stream(struct http_request *);
 
 struct stream_args {
@@ -281,8 +284,19 @@ static void
 stream_deadline(struct connection *c)
 {
 	unsigned int	ms = settings.heartbeat_ms * 2;
+	int		sndbuf = STREAM_SNDBUF;
 
 	if (setsockopt(c->fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &ms,
 	    sizeof(ms)) == -1)
 		kore_log(LOG_NOTICE, "TCP_USER_TIMEOUT: %s", errno_s);
+
+	/*
+	 * The kernel's send buffer grows to megabytes for a client that
+	 * does not read: a catch-up would fill it (kernel memory, and the
+	 * worker's time building pages nobody reads) before the queue cap
+	 * and the replay budget ever see a byte wait. Fixed, it stops.
+	 */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_SNDBUF, &sndbuf,
+	    sizeof(sndbuf)) == -1)
+		kore_log(LOG_NOTICE, "SO_SNDBUF: %s", errno_s);
 }
