@@ -69,8 +69,8 @@ fuzz_check_event(const struct publish_event *ev)
 	fuzz_assert(ev->data != NULL && ev->data[ev->data_len] == '\0');
 	fuzz_assert(memchr(ev->data, '\0', ev->data_len) == NULL);
 	fuzz_assert(utf8_valid(ev->data, ev->data_len));
-	fuzz_assert(sse_frame_size(1, ev->event, ev->data, ev->data_len) >
-	    ev->data_len);
+	fuzz_assert(sse_frame_size(1, ev->topic, ev->event, ev->data,
+	    ev->data_len) > ev->data_len);
 }
 
 static void
