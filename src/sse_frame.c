@@ -29,7 +29,7 @@ struct sse_frame_buf {
 	size_t	 off;		/* bytes produced, may exceed len */
 };
 
-static int	sse_frame_build(struct sse_frame_buf *, uint64_t,
+static int	sse_frame_build(struct sse_frame_buf *, const uint64_t *,
 		    const char *, const char *, const char *, size_t);
 static size_t	sse_frame_line(const char *, size_t, size_t, size_t *);
 static void	sse_frame_put(struct sse_frame_buf *, const char *, size_t);
@@ -43,10 +43,35 @@ sse_frame_size(uint64_t id, const char *topic, const char *event,
 {
 	struct sse_frame_buf	b = { NULL, 0, 0 };
 
-	if (sse_frame_build(&b, id, topic, event, data, len) != RESULT_OK)
+	if (sse_frame_build(&b, &id, topic, event, data, len) != RESULT_OK)
 		return (0);
 
 	return (b.off);
+}
+
+size_t
+sse_notice_size(const char *event, const char *data, size_t len)
+{
+	struct sse_frame_buf	b = { NULL, 0, 0 };
+
+	if (sse_frame_build(&b, NULL, NULL, event, data, len) != RESULT_OK)
+		return (0);
+
+	return (b.off);
+}
+
+int
+sse_notice_encode(char *dst, size_t dstlen, const char *event,
+    const char *data, size_t len, size_t *out)
+{
+	struct sse_frame_buf	b = { dst, dstlen, 0 };
+
+	if (sse_frame_build(&b, NULL, NULL, event, data, len) != RESULT_OK ||
+	    sse_frame_done(&b) == 0)
+		return (RESULT_ERROR);
+
+	*out = b.off;
+	return (RESULT_OK);
 }
 
 int
@@ -55,7 +80,7 @@ sse_frame_encode(char *dst, size_t dstlen, uint64_t id, const char *topic,
 {
 	struct sse_frame_buf	b = { dst, dstlen, 0 };
 
-	if (sse_frame_build(&b, id, topic, event, data, len) != RESULT_OK ||
+	if (sse_frame_build(&b, &id, topic, event, data, len) != RESULT_OK ||
 	    sse_frame_done(&b) == 0)
 		return (RESULT_ERROR);
 
@@ -107,8 +132,8 @@ sse_field_valid(const char *value, size_t len)
 }
 
 static int
-sse_frame_build(struct sse_frame_buf *b, uint64_t id, const char *topic,
-    const char *event, const char *data, size_t len)
+sse_frame_build(struct sse_frame_buf *b, const uint64_t *id,
+    const char *topic, const char *event, const char *data, size_t len)
 {
 	size_t		off, n, brk;
 
@@ -123,17 +148,21 @@ sse_frame_build(struct sse_frame_buf *b, uint64_t id, const char *topic,
 	if (len == 0)
 		data = "";
 
-	sse_frame_put_str(b, "id: ");
-	sse_frame_put_u64(b, id);
+	if (id != NULL) {
+		sse_frame_put_str(b, "id: ");
+		sse_frame_put_u64(b, *id);
+		sse_frame_put_str(b, "\n");
+	}
 	/*
 	 * The topic, so that a client holding one stream for several
 	 * subscriptions can tell whose an event is.
 	 */
 	if (topic != NULL && topic[0] != '\0') {
-		sse_frame_put_str(b, "\ntopic: ");
+		sse_frame_put_str(b, "topic: ");
 		sse_frame_put_str(b, topic);
+		sse_frame_put_str(b, "\n");
 	}
-	sse_frame_put_str(b, "\nevent: ");
+	sse_frame_put_str(b, "event: ");
 	sse_frame_put_str(b, event);
 	sse_frame_put_str(b, "\n");
 

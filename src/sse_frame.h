@@ -34,6 +34,15 @@ int	sse_frame_encode(char *dst, size_t dstlen, uint64_t id,
 	    size_t len, size_t *out);
 
 /*
+ * A frame without id: and topic: ("event: E\ndata: ...\n\n"), such as
+ * presence counts: it moves no client's Last-Event-ID. Same rules and
+ * results as sse_frame_size() and sse_frame_encode().
+ */
+size_t	sse_notice_size(const char *event, const char *data, size_t len);
+int	sse_notice_encode(char *dst, size_t dstlen, const char *event,
+	    const char *data, size_t len, size_t *out);
+
+/*
  * A comment line ": text\n\n" (heartbeats). The text must be a valid
  * field value. Returns bytes written, or 0 when invalid or dst too small.
  */

@@ -16,9 +16,11 @@ main(void)
 	int		 failed;
 
 	sr = srunner_create(acl_suite());
+	srunner_add_suite(sr, args_suite());
 	srunner_add_suite(sr, auth_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, follow_suite());
+	srunner_add_suite(sr, json_out_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());

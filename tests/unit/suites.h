@@ -7,9 +7,11 @@
 #define nitems(a)	(sizeof(a) / sizeof((a)[0]))
 
 Suite	*acl_suite(void);
+Suite	*args_suite(void);
 Suite	*auth_suite(void);
 Suite	*cursor_suite(void);
 Suite	*follow_suite(void);
+Suite	*json_out_suite(void);
 Suite	*pg_array_suite(void);
 Suite	*publish_body_suite(void);
 Suite	*query_suite(void);

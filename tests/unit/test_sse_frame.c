@@ -126,6 +126,27 @@ START_TEST(test_sse_frame_topic)
 }
 END_TEST
 
+/* Presence frames: no id (no cursor moves), no topic; data split. */
+START_TEST(test_sse_notice)
+{
+	static const char	want[] =
+	    "event: presence\ndata: {\"n\":1}\ndata: x\n\n";
+	char			buf[128];
+	size_t			out;
+
+	ck_assert_uint_eq(sse_notice_size("presence", "{\"n\":1}\nx", 9),
+	    sizeof(want) - 1);
+	ck_assert_int_eq(sse_notice_encode(buf, sizeof(buf), "presence",
+	    "{\"n\":1}\nx", 9, &out), RESULT_OK);
+	ck_assert_uint_eq(out, sizeof(want) - 1);
+	ck_assert_mem_eq(buf, want, out);
+
+	ck_assert_int_eq(sse_notice_encode(buf, 10, "presence", "d", 1,
+	    &out), RESULT_ERROR);
+	ck_assert_uint_eq(sse_notice_size("a\nb", "d", 1), 0);
+}
+END_TEST
+
 /* Nothing is written past the frame: there is no terminating NUL. */
 START_TEST(test_sse_frame_no_overrun)
 {
@@ -199,6 +220,7 @@ sse_frame_suite(void)
 	    nitems(bad_events));
 	tcase_add_test(tc, test_sse_frame_fields);
 	tcase_add_test(tc, test_sse_frame_topic);
+	tcase_add_test(tc, test_sse_notice);
 	tcase_add_test(tc, test_sse_frame_no_overrun);
 	tcase_add_test(tc, test_sse_frame_huge);
 	tcase_add_test(tc, test_sse_field_valid);
