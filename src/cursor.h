@@ -10,6 +10,7 @@
 #define CURSOR_NONE		0	/* absent or empty: start live */
 #define CURSOR_VALID		1	/* *id is set */
 #define CURSOR_MALFORMED	2	/* present but not a valid id */
+#define CURSOR_LAST		3	/* none, but last=N: the store finds it */
 
 /*
  * Parses a cursor: 1 to 19 ASCII digits whose value fits in a

@@ -13,9 +13,11 @@
 #include <string.h>
 
 #include "frame.h"
+#include "json_out.h"
 #include "sse_frame.h"
 
 static struct frame	*frame_alloc(u_int64_t, const char *, size_t);
+static struct frame	*frame_encode(const struct store_event *);
 
 static size_t		frame_batched;	/* bytes in batch frames */
 
@@ -34,8 +36,35 @@ frame_alloc(u_int64_t id, const char *topic, size_t size)
 	return (f);
 }
 
+/*
+ * envelope=1: the data becomes {"topic","event","data"}, one JSON line,
+ * for EventSource clients, which never see the topic: line.
+ */
 struct frame *
-frame_event(const struct store_event *ev)
+frame_event(const struct store_event *ev, int envelope)
+{
+	struct store_event	env;
+	struct frame		*f;
+	char			*json;
+
+	if (!envelope)
+		return (frame_encode(ev));
+
+	env = *ev;
+	env.data_len = json_event(NULL, 0, NULL, ev->topic, ev->event,
+	    ev->data, ev->data_len);
+	json = kore_malloc(env.data_len);
+	(void)json_event(json, env.data_len, NULL, ev->topic, ev->event,
+	    ev->data, ev->data_len);
+	env.data = json;
+	f = frame_encode(&env);
+	kore_free(json);
+
+	return (f);
+}
+
+static struct frame *
+frame_encode(const struct store_event *ev)
 {
 	struct frame	*f;
 	size_t		size;
@@ -68,7 +97,7 @@ frame_reset(u_int64_t trimmed, u_int64_t oldest)
 	ev.data = buf;
 	ev.data_len = (size_t)len;
 
-	return (frame_event(&ev));
+	return (frame_encode(&ev));
 }
 
 struct frame *
@@ -81,6 +110,23 @@ frame_batch(u_int64_t last, const void *data, size_t len)
 	f->batch = 1;
 	frame_batched += len;
 
+	return (f);
+}
+
+/* An event without id (presence): no client's cursor moves. */
+struct frame *
+frame_notice(const char *event, const char *data, size_t len)
+{
+	struct frame	*f;
+	size_t		size;
+
+	if ((size = sse_notice_size(event, data, len)) == 0)
+		return (NULL);
+	f = frame_alloc(0, "", size);
+	if (!sse_notice_encode(f->data, size, event, data, len, &f->len)) {
+		kore_free(f);
+		return (NULL);
+	}
 	return (f);
 }
 

@@ -21,8 +21,13 @@ struct frame {
 	char		data[];
 };
 
-/* An event of the log, or NULL when it cannot be framed. */
-struct frame	*frame_event(const struct store_event *);
+/*
+ * An event of the log, or NULL when it cannot be framed; envelope: its
+ * data as {"topic","event","data"} (a stream's envelope=1).
+ */
+struct frame	*frame_event(const struct store_event *, int envelope);
+/* An event without id: presence counts. NULL when invalid. */
+struct frame	*frame_notice(const char *event, const char *data, size_t);
 /* "id: trimmed, event: reset, data: oldest": the cursor was lost. */
 struct frame	*frame_reset(u_int64_t trimmed, u_int64_t oldest);
 /* Frames already encoded back to back, the last with id last. */

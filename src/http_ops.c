@@ -7,10 +7,13 @@
 #include <kore/kore.h>
 #include <kore/http.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "bus.h"
 #include "http_reply.h"
+#include "presence.h"
+#include "presence_sync.h"
 #include "stats.h"
 #include "store.h"
 
@@ -18,6 +21,9 @@
 
 int	http_healthz(struct http_request *);
 int	http_metrics(struct http_request *);
+
+static size_t	ops_presence(char *, size_t, size_t);
+static void	ops_presence_topic(const char *, uint64_t, void *);
 
 /*
  * Healthy when this worker's database connections are up (each is torn
@@ -54,10 +60,46 @@ http_metrics(struct http_request *req)
 	buf = kore_malloc(OPS_METRICS_MAX);
 	/* worker_count includes the keymgr and acme slots. */
 	len = stats_render(buf, OPS_METRICS_MAX, worker_count - 2);
+	if (len > 0)
+		len = ops_presence(buf, len, OPS_METRICS_MAX);
 	http_response_header(req, "content-type",
 	    "text/plain; version=0.0.4");
 	http_response(req, len ? 200 : 500, buf, len);
 	kore_free(buf);
 
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * The totals of GET /topics, over every node: one series each, never
+ * one per topic (topics are unbounded; a scrape must not be).
+ */
+static size_t
+ops_presence(char *buf, size_t len, size_t max)
+{
+	u_int64_t	now = kore_time_ms(), topics = 0;
+	int		n;
+
+	presence_foreach(now, ops_presence_topic, &topics);
+	n = snprintf(buf + len, max - len,
+	    "# HELP ssehub_presence_subscribers Open streams on every node "
+	    "sharing the database (GET /topics).\n"
+	    "# TYPE ssehub_presence_subscribers gauge\n"
+	    "ssehub_presence_subscribers %" PRIu64 "\n"
+	    "# HELP ssehub_presence_topics Topics with at least one stream, "
+	    "over every node.\n"
+	    "# TYPE ssehub_presence_topics gauge\n"
+	    "ssehub_presence_topics %" PRIu64 "\n",
+	    presence_sync_streams() + presence_remote_streams(now), topics);
+	if (n < 0 || (size_t)n >= max - len)
+		return (0);
+	return (len + (size_t)n);
+}
+
+static void
+ops_presence_topic(const char *name, uint64_t count, void *arg)
+{
+	(void)name;
+	(void)count;
+	(*(u_int64_t *)arg)++;
 }

@@ -22,15 +22,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acl.h"
-#include "auth.h"
+#include "args.h"
 #include "cursor.h"
 #include "http_cors.h"
 #include "http_reply.h"
 #include "hub.h"
 #include "quota.h"
-#include "publish_body.h"
-#include "query.h"
+#include "reader.h"
 #include "result.h"
 #include "settings.h"
 #include "sse_frame.h"
@@ -42,17 +40,10 @@ int	http_stream(struct http_request *);
 
 struct stream_args {
 	struct hub_request	hr;
-	char			names[HUB_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
-	char			cursor[QUERY_VALUE_MAX + 1];
-	int			has_cursor;
-	char			token[QUERY_VALUE_MAX + 1];
-	const char		*error;
+	struct args		q;
 };
 
 static int	stream_parse(struct http_request *, struct stream_args *);
-static int	stream_topic(const char *, size_t, void *);
-static int	stream_cursor(const char *, size_t, void *);
-static int	stream_token(const char *, size_t, void *);
 static int	stream_authorize(struct http_request *, struct stream_args *);
 static void	stream_open(struct http_request *);
 static void	stream_deadline(struct connection *);
@@ -74,14 +65,17 @@ http_stream(struct http_request *req)
 	}
 
 	if (!stream_parse(req, &a))
-		return (http_reply_error(req, 400, a.error));
+		return (http_reply_error(req, 400, a.q.error));
 	if (!stream_authorize(req, &a))
 		return (KORE_RESULT_OK);
 
+	/* A cursor wins over last=N: a reconnect resumes where it was. */
 	if (!http_request_header(req, "last-event-id", &hdr))
 		hdr = NULL;
-	a.hr.cursor_kind = cursor_pick(hdr, a.has_cursor ? a.cursor : NULL,
-	    &a.hr.cursor);
+	a.hr.cursor_kind = cursor_pick(hdr, a.q.has_cursor ? a.q.cursor :
+	    NULL, &a.hr.cursor);
+	if (a.hr.cursor_kind == CURSOR_NONE && a.q.last > 0)
+		a.hr.cursor_kind = CURSOR_LAST;
 
 	stream_open(req);
 	if (!stream_admit(req, &a.hr)) {
@@ -100,111 +94,33 @@ http_stream(struct http_request *req)
 static int
 stream_parse(struct http_request *req, struct stream_args *a)
 {
-	memset(a, 0, sizeof(*a));
+	int		i;
 
-	if (!query_foreach(req->query_string, "topic", stream_topic, a)) {
-		if (a->error == NULL)
-			a->error = "malformed query string";
+	memset(&a->hr, 0, sizeof(a->hr));
+	if (!args_parse(&a->q, req->query_string, ARGS_TOPIC | ARGS_CURSOR |
+	    ARGS_TOKEN | ARGS_LAST | ARGS_ENVELOPE | ARGS_PRESENCE))
+		return (KORE_RESULT_ERROR);
+	if (a->q.presence && a->q.ntopics == 0) {
+		a->q.error = "presence=1 needs at least one topic";
 		return (KORE_RESULT_ERROR);
 	}
 
-	if (!query_foreach(req->query_string, "last_event_id",
-	    stream_cursor, a) ||
-	    !query_foreach(req->query_string, "access_token",
-	    stream_token, a)) {
-		a->error = "malformed query string";
-		return (KORE_RESULT_ERROR);
-	}
+	a->hr.ntopics = a->q.ntopics;
+	for (i = 0; i < a->q.ntopics; i++)
+		a->hr.topics[i] = a->q.topics[i];
+	a->hr.last = a->q.last;
+	a->hr.envelope = a->q.envelope;
+	a->hr.presence = a->q.presence;
 
 	return (KORE_RESULT_OK);
 }
 
-/*
- * The token comes from Authorization or, for EventSource (which cannot
- * set headers), the access_token query argument. Named private topics
- * must all be readable; a stream of every topic silently skips the
- * private ones it may not read (hub.c checks each event, replayed or
- * live).
- */
+/* Who reads (reader.c): a stream of every topic skips private ones. */
 static int
 stream_authorize(struct http_request *req, struct stream_args *a)
 {
-	const char	*hdr, *token;
-	char		msg[128];
-	int		i;
-
-	if (!http_request_header(req, "authorization", &hdr))
-		hdr = NULL;
-	if ((token = auth_bearer_token(hdr)) == NULL && a->token[0] != '\0')
-		token = a->token;
-
-	a->hr.rule = acl_find(&acl, ACL_SUBSCRIBE, token);
-	if (token != NULL && a->hr.rule == NULL) {
-		http_reply_error(req, 401, "unknown access token");
-		return (KORE_RESULT_ERROR);
-	}
-
-	for (i = 0; i < a->hr.ntopics; i++) {
-		if (acl_can_read(&acl, a->hr.rule, a->hr.topics[i]))
-			continue;
-		(void)snprintf(msg, sizeof(msg), "topic %s is private",
-		    a->hr.topics[i]);
-		http_reply_error(req, 403, msg);
-		return (KORE_RESULT_ERROR);
-	}
-
-	return (KORE_RESULT_OK);
-}
-
-/* Repeated topics are kept once; at most HUB_TOPICS_MAX distinct. */
-static int
-stream_topic(const char *v, size_t len, void *arg)
-{
-	struct stream_args	*a = arg;
-	int			i;
-
-	if (!publish_topic_valid(v, len)) {
-		a->error = "topic must match [A-Za-z0-9._-]{1,64}";
-		return (RESULT_ERROR);
-	}
-
-	for (i = 0; i < a->hr.ntopics; i++) {
-		if (strcmp(a->names[i], v) == 0)
-			return (RESULT_OK);
-	}
-
-	if (a->hr.ntopics == HUB_TOPICS_MAX) {
-		a->error = "at most 16 topics per stream";
-		return (RESULT_ERROR);
-	}
-
-	memcpy(a->names[i], v, len + 1);
-	a->hr.topics[i] = a->names[i];
-	a->hr.ntopics++;
-
-	return (RESULT_OK);
-}
-
-static int
-stream_token(const char *v, size_t len, void *arg)
-{
-	struct stream_args	*a = arg;
-
-	memcpy(a->token, v, len + 1);
-	return (RESULT_OK);
-}
-
-/* The first last_event_id counts. */
-static int
-stream_cursor(const char *v, size_t len, void *arg)
-{
-	struct stream_args	*a = arg;
-
-	if (!a->has_cursor) {
-		memcpy(a->cursor, v, len + 1);
-		a->has_cursor = 1;
-	}
-	return (RESULT_OK);
+	return (reader_authorize(req, a->q.token, a->hr.topics,
+	    a->hr.ntopics, &a->hr.rule));
 }
 
 /* SSEHUB_STREAMS_PER_IP, counted over all workers. */

@@ -21,9 +21,12 @@
 #include <time.h>
 
 #include "acl.h"
+#include "cursor.h"
 #include "frame.h"
 #include "hub.h"
 #include "pg_array.h"
+#include "presence.h"
+#include "presence_feed.h"
 #include "publish_body.h"
 #include "replay.h"
 #include "settings.h"
@@ -35,8 +38,15 @@
 
 #define HUB_TIDY_MS		250
 
-static void		hub_fanout(struct frame *);
-static void		hub_deliver(struct sub *, struct frame *);
+/* One event on its way out: its frame, and the envelope one if asked. */
+struct hub_out {
+	const struct store_event	*ev;
+	struct frame			*f;
+	struct frame			*env;
+};
+
+static void		hub_fanout(struct hub_out *);
+static void		hub_deliver(struct sub *, struct hub_out *);
 static void		hub_sub_link(struct sub *, const struct hub_request *);
 static void		hub_sub_unlink(struct sub *);
 static void		hub_reap(void);
@@ -66,6 +76,8 @@ hub_init(void)
 	hub_stats->subscribers = 0;
 	hub_stats->queued_bytes = 0;
 	quota_worker_start(worker->id);
+	presence_worker_start(worker->id);
+	presence_feed_init();
 
 	/* One heartbeat frame for every stream, never freed. */
 	hub_beat = frame_comment("heartbeat");
@@ -95,7 +107,10 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	hub_reap();
 	sub = sub_alloc(c, r->ntopics);
 	sub->cursor_kind = r->cursor_kind;
-	sub->cursor = r->cursor;
+	sub->cursor = r->cursor_kind == CURSOR_VALID ? r->cursor : 0;
+	sub->last = r->last;
+	sub->envelope = r->envelope != 0;
+	sub->presence = r->presence != 0;
 	sub->topics_lit = hub_topics_literal(r);
 	sub->rule = r->rule;
 	sub->counted = r->counted;
@@ -125,50 +140,65 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 void
 hub_publish(const struct store_event *ev)
 {
-	struct frame	*f;
+	struct hub_out	o;
 	u_int64_t	start;
 
 	hub_reap();
 	start = hub_now_us();
-	if ((f = frame_event(ev)) == NULL) {
+	o.ev = ev;
+	o.env = NULL;
+	if ((o.f = frame_event(ev, 0)) == NULL) {
 		/* Only possible for rows that bypassed the CHECKs. */
 		kore_log(LOG_ERR, "event %" PRIu64 " cannot be framed", ev->id);
 	}
-	window_push(ev->id, f);
-	if (f != NULL) {
-		hub_fanout(f);
-		frame_unref(f);
+	window_push(ev->id, o.f);
+	if (o.f != NULL) {
+		hub_fanout(&o);
+		frame_unref(o.f);
 	}
+	if (o.env != NULL)
+		frame_unref(o.env);
 	stats_fanout(hub_stats, hub_now_us() - start);
 }
 
 static void
-hub_fanout(struct frame *f)
+hub_fanout(struct hub_out *o)
 {
 	struct topic		*t;
 	struct sub_link		*l, *next;
 
-	if ((t = topics_get(f->topic, 0)) != NULL) {
+	if ((t = topics_get(o->f->topic, 0)) != NULL) {
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
 			next = TAILQ_NEXT(l, list);
-			hub_deliver(l->sub, f);
+			hub_deliver(l->sub, o);
 		}
 	}
 
 	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, list);
-		if (acl.nprivate == 0 || sub_wants(l->sub, f->topic))
-			hub_deliver(l->sub, f);
+		if (acl.nprivate == 0 || sub_wants(l->sub, o->f->topic))
+			hub_deliver(l->sub, o);
 	}
 }
 
-/* Catch-up subscribers let it pass: replay brings them to it. */
+/*
+ * Catch-up subscribers let it pass: replay brings them to it. The
+ * envelope frame is made for the first subscriber that wants it.
+ */
 static void
-hub_deliver(struct sub *sub, struct frame *f)
+hub_deliver(struct sub *sub, struct hub_out *o)
 {
+	struct frame	*f = o->f;
+
 	if (sub->state != SUB_LIVE || f->id <= sub->cursor)
 		return;
 	sub_cursor_set(sub, f->id);
+	if (sub->envelope) {
+		if (o->env == NULL)
+			o->env = frame_event(o->ev, 1);
+		if ((f = o->env) == NULL)
+			return;
+	}
 	(void)sub_send(sub, f);
 }
 
@@ -257,7 +287,10 @@ hub_sub_link(struct sub *sub, const struct hub_request *r)
 		l->topic = t;
 		l->name = t->name;
 		TAILQ_INSERT_TAIL(&t->links, l, list);
+		presence_enter(t->name);
 	}
+	if (sub->presence)
+		presence_feed_add(sub);
 }
 
 static void
@@ -271,8 +304,11 @@ hub_sub_unlink(struct sub *sub)
 		return;
 	}
 
+	if (sub->presence)
+		presence_feed_remove(sub);
 	for (i = 0; i < sub->ntopics; i++) {
 		t = sub->links[i].topic;
+		presence_leave(t->name);
 		TAILQ_REMOVE(&t->links, &sub->links[i], list);
 		sub->links[i].name = NULL;
 		topics_tidy(t);

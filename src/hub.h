@@ -10,10 +10,11 @@
 
 #include <stdint.h>
 
+#include "args.h"
 #include "quota.h"
 #include "store.h"
 
-#define HUB_TOPICS_MAX		16
+#define HUB_TOPICS_MAX		ARGS_TOPICS_MAX
 
 struct connection;
 struct acl_rule;
@@ -23,6 +24,9 @@ struct hub_request {
 	const char	*topics[HUB_TOPICS_MAX];
 	int		cursor_kind;		/* CURSOR_* */
 	uint64_t	cursor;
+	uint32_t	last;			/* CURSOR_LAST: how many */
+	int		envelope;		/* data as a JSON object */
+	int		presence;		/* presence frames */
 	const struct acl_rule *rule;		/* may read private topics */
 	int		counted;		/* in quota_stream_enter */
 	uint8_t		addr[QUOTA_ADDR_LEN];

@@ -23,6 +23,7 @@
 
 #include "cursor.h"
 #include "frame.h"
+#include "reader.h"
 #include "replay.h"
 #include "stats.h"
 #include "store.h"
@@ -50,6 +51,8 @@ static void	replay_step(struct sub *);
 static void	replay_check(struct sub *);
 static void	replay_checked(int, u_int64_t, u_int64_t, void *);
 static void	replay_reset(struct sub *, u_int64_t);
+static void	replay_last(struct sub *);
+static void	replay_lasted(int, u_int64_t, u_int64_t, void *);
 static void	replay_window(struct sub *);
 static void	replay_fetch(struct sub *);
 static void	replay_page(const struct store_rows *, void *);
@@ -267,16 +270,71 @@ replay_step(struct sub *sub)
 		sub_cursor_set(sub, head);
 	}
 
-	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > head)
+	/*
+	 * The window holds frames as every other subscriber gets them: an
+	 * envelope stream's are encoded from the store's rows.
+	 */
+	if (sub->cursor_kind == CURSOR_LAST)
+		replay_last(sub);
+	else if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > head)
 		replay_check(sub);
 	else if (sub->cursor == head)
 		replay_to(sub, SUB_LIVE);
 	else if (replay_room(sub) == 0)
 		replay_to(sub, SUB_PAUSED);
-	else if (window_covers(sub->cursor))
+	else if (!sub->envelope && window_covers(sub->cursor))
 		replay_window(sub);
 	else
 		replay_fetch(sub);
+}
+
+/*
+ * last=N becomes a cursor: the id just below the N-th last event of the
+ * stream's topics, found by the store in one snapshot. From there the
+ * catch-up is the one every cursor gets, so the hand-over to live has
+ * the same guarantees: no gap, no duplicate.
+ */
+static void
+replay_last(struct sub *sub)
+{
+	char		*priv = NULL, *allow = NULL;
+	int		ok;
+
+	if (!replay_query_slot(sub))
+		return;
+	replay_to(sub, SUB_CHECKING);
+	if (sub->ntopics == 0)
+		reader_literals(sub->rule, &priv, &allow);
+	ok = store_last_cursor(sub->topics_lit, sub->last, priv, allow,
+	    replay_lasted, sub);
+	kore_free(priv);
+	kore_free(allow);
+	if (!ok) {
+		replay_to(sub, SUB_WAITING);
+		replay_query_done();
+	}
+}
+
+static void
+replay_lasted(int ok, u_int64_t head, u_int64_t cursor, void *arg)
+{
+	struct sub	*sub = arg;
+
+	(void)head;
+	replay_query_done();
+	if (sub->state == SUB_CLOSED) {
+		sub_free(sub);
+		return;
+	}
+	if (!ok) {
+		stats_slot(worker->id)->db_errors++;
+		replay_to(sub, SUB_WAITING);
+		return;
+	}
+
+	sub->cursor_kind = CURSOR_VALID;
+	sub_cursor_reset(sub, cursor);
+	replay_to(sub, SUB_REPLAYING);
 }
 
 /* Only the store knows whether a cursor above our head exists. */
@@ -406,7 +464,8 @@ replay_page(const struct store_rows *rows, void *arg)
 	for (i = 0; i < n && batch.offset < room; i++) {
 		store_rows_get(rows, i, &ev);
 		sub_cursor_set(sub, ev.id);
-		if (!sub_wants(sub, ev.topic) || (f = frame_event(&ev)) == NULL)
+		if (!sub_wants(sub, ev.topic) ||
+		    (f = frame_event(&ev, sub->envelope)) == NULL)
 			continue;
 		stats_slot(worker->id)->replayed++;
 		kore_buf_append(&batch, f->data, f->len);

@@ -14,6 +14,8 @@
 #include "acl.h"
 #include "bus.h"
 #include "hub.h"
+#include "presence.h"
+#include "presence_sync.h"
 #include "quota.h"
 #include "retention.h"
 #include "settings.h"
@@ -26,6 +28,8 @@ void	kore_parent_configure(int, char **);
 void	kore_worker_configure(void);
 void	kore_worker_teardown(void);
 int	ssehub_onload(int);
+
+static int	ssehub_presence(void);
 
 /*
  * libpq needs these beyond Kore's list (field notes, defect 2): stat via
@@ -58,6 +62,8 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("access rules: %s", err);
 	if (!quota_init(acl.nrules + 1))
 		fatalx("cannot map shared limits");
+	if (!ssehub_presence())
+		fatalx("cannot map shared presence counts");
 	if (!tls_load_keys())
 		fatalx("cannot load TLS keys (`make cert` makes a pair for "
 		    "development)");
@@ -73,6 +79,24 @@ kore_parent_configure(int argc, char **argv)
 	}
 }
 
+/*
+ * This node's name among the nodes sharing the database: new at every
+ * start, so a restarted node never adds to its former self's counts
+ * (those expire with its heartbeat).
+ */
+static int
+ssehub_presence(void)
+{
+	u_int8_t	r[8];
+	char		node[PRESENCE_NODE_LEN + 1];
+	size_t		i;
+
+	arc4random_buf(r, sizeof(r));
+	for (i = 0; i < sizeof(r); i++)
+		(void)snprintf(node + i * 2, 3, "%02x", r[i]);
+	return (presence_init(node));
+}
+
 void
 kore_worker_configure(void)
 {
@@ -81,6 +105,7 @@ kore_worker_configure(void)
 	bus_init();
 	ticker_init();
 	retention_init();
+	presence_sync_init();
 }
 
 void

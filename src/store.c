@@ -27,8 +27,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	8
-#define STORE_VERSION	"ssehub schema 8"
+#define STORE_SCHEMA	9
+#define STORE_VERSION	"ssehub schema 9"
 
 struct store_rows {
 	PGresult	*res;
@@ -50,6 +50,7 @@ static void	store_raised(PGresult *, void *);
 static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
+static void	store_pairs_done(PGresult *, void *);
 static void	store_id_done(PGresult *, void *);
 static void	store_appended(PGresult *, void *);
 static void	store_id_answer(PGresult *, struct store_call *, int);
@@ -64,6 +65,7 @@ static struct db		*store_log;	/* LISTEN; the bus's reads */
 static struct db		*store_read;	/* catch-up pages, checks */
 static struct db		*store_writer;	/* appends, outbox drains */
 static struct db		*store_maint;	/* retention; or NULL */
+static struct db		*store_pres;	/* presence; or NULL */
 static struct store_hooks	store_hooks;
 static uint64_t			store_seen;	/* highest id seen here */
 
@@ -316,6 +318,63 @@ static const char store_sql_migrate[] =
 "  PERFORM ssehub.append(t, e, d); "
 "  RETURN cardinality(t); "
 "END $f$;"
+/*
+ * Who may read what, for queries over every topic (history, last=N):
+ * a topic is readable unless a private pattern matches it and none of
+ * the reader's does. Patterns as in acl.h: a name, "prefix*" or "*";
+ * starts_with, not LIKE, since '_' is a topic character.
+ */
+"CREATE OR REPLACE FUNCTION ssehub.topic_in(p_topic text,"
+"  p_patterns text[]) RETURNS boolean LANGUAGE sql IMMUTABLE AS $f$ "
+"  SELECT EXISTS (SELECT 1 FROM unnest(p_patterns) p WHERE p = '*'"
+"    OR p = p_topic OR (right(p, 1) = '*'"
+"    AND starts_with(p_topic, left(p, -1)))) $f$;"
+"CREATE OR REPLACE FUNCTION ssehub.readable(p_topic text,"
+"  p_private text[], p_allow text[]) RETURNS boolean"
+"  LANGUAGE sql IMMUTABLE AS $f$ "
+"  SELECT cardinality(p_private) = 0"
+"    OR NOT ssehub.topic_in(p_topic, p_private)"
+"    OR ssehub.topic_in(p_topic, p_allow) $f$;"
+/*
+ * Presence across nodes. Each node's worker 1 writes its node's counts
+ * (changes only) and a heartbeat (nodes.seen, the database's clock, so
+ * nodes need not agree on time); a node not seen for a few seconds is
+ * left out of every sum, and one gone for a minute is removed.
+ */
+"CREATE TABLE IF NOT EXISTS ssehub.nodes ("
+"  node text PRIMARY KEY,"
+"  seen timestamptz NOT NULL,"
+"  streams bigint NOT NULL DEFAULT 0);"
+"CREATE TABLE IF NOT EXISTS ssehub.presence ("
+"  node text NOT NULL REFERENCES ssehub.nodes ON DELETE CASCADE,"
+"  topic text NOT NULL,"
+"  subscribers bigint NOT NULL,"
+"  PRIMARY KEY (node, topic));"
+"CREATE OR REPLACE FUNCTION ssehub.presence_put(p_node text,"
+"  p_streams bigint, p_full boolean, p_topics text[], p_counts bigint[],"
+"  p_fresh interval DEFAULT '5 seconds',"
+"  OUT o_topic text, OUT o_subscribers bigint) RETURNS SETOF record"
+"  LANGUAGE plpgsql AS $f$ "
+"BEGIN "
+"  INSERT INTO ssehub.nodes AS n (node, seen, streams)"
+"    VALUES (p_node, now(), p_streams) ON CONFLICT (node) DO UPDATE"
+"    SET seen = excluded.seen, streams = excluded.streams; "
+"  IF p_full THEN DELETE FROM ssehub.presence WHERE node = p_node; END IF; "
+"  DELETE FROM ssehub.presence p USING unnest(p_topics, p_counts) u(t, c)"
+"    WHERE p.node = p_node AND p.topic = u.t AND u.c = 0; "
+"  INSERT INTO ssehub.presence AS p (node, topic, subscribers)"
+"    SELECT p_node, u.t, u.c FROM unnest(p_topics, p_counts) u(t, c)"
+"    WHERE u.c > 0 ON CONFLICT (node, topic) DO UPDATE"
+"    SET subscribers = excluded.subscribers; "
+"  DELETE FROM ssehub.nodes WHERE seen < now() - interval '1 minute'; "
+"  RETURN QUERY SELECT p.topic, sum(p.subscribers)::bigint"
+"    FROM ssehub.presence p JOIN ssehub.nodes n ON n.node = p.node"
+"    WHERE n.node <> p_node AND n.seen > now() - p_fresh"
+"    GROUP BY p.topic"
+"    UNION ALL SELECT NULL, coalesce(sum(n.streams), 0)::bigint"
+"    FROM ssehub.nodes n WHERE n.node <> p_node"
+"    AND n.seen > now() - p_fresh; "
+"END $f$;"
 "COMMENT ON TABLE ssehub.events IS '" STORE_VERSION "';";
 
 static const char store_sql_version[] =
@@ -357,6 +416,60 @@ static const char store_sql_fetch_topics[] = STORE_SQL_PAGE(
     " WHERE (topic, id) > (n.name, $1::bigint) AND topic <= n.name"
     " ORDER BY topic, id LIMIT $2::int) x ORDER BY x.id LIMIT $2::int) k"
     " JOIN ssehub.events ev ON ev.id = k.id");
+
+/*
+ * History pages (GET /events): the same shape as a catch-up page, in
+ * either direction. Named topics walk their (topic, id) index ranges,
+ * as above; every topic walks the primary key, skipping what the reader
+ * may not read ($3, $4: ssehub.readable()). Each page reads O(limit)
+ * index entries (EXPLAIN in README.md), never the table.
+ */
+#define STORE_SQL_HISTORY(events, order)					\
+    "SELECT ssehub.last_id(), ssehub.gone_through($1::bigint),"		\
+    " e.id, e.topic, e.event, e.data"						\
+    " FROM (SELECT 1) o LEFT JOIN LATERAL (" events ") e ON true"		\
+    " ORDER BY e.id " order
+
+static const char store_sql_after_all[] = STORE_SQL_HISTORY(
+    "SELECT id, topic, event, data FROM ssehub.events"
+    " WHERE id > $1::bigint AND ssehub.readable(topic, $3::text[],"
+    " $4::text[]) ORDER BY id LIMIT $2::int", "ASC");
+
+static const char store_sql_before_all[] = STORE_SQL_HISTORY(
+    "SELECT id, topic, event, data FROM ssehub.events"
+    " WHERE id < $1::bigint AND ssehub.readable(topic, $3::text[],"
+    " $4::text[]) ORDER BY id DESC LIMIT $2::int", "DESC");
+
+static const char store_sql_before_topics[] = STORE_SQL_HISTORY(
+    "SELECT ev.id, ev.topic, ev.event, ev.data FROM (SELECT x.id"
+    " FROM unnest($3::text[]) n(name) CROSS JOIN LATERAL"
+    " (SELECT id FROM ssehub.events"
+    " WHERE (topic, id) < (n.name, $1::bigint) AND topic >= n.name"
+    " ORDER BY topic DESC, id DESC LIMIT $2::int) x"
+    " ORDER BY x.id DESC LIMIT $2::int) k"
+    " JOIN ssehub.events ev ON ev.id = k.id", "DESC");
+
+/*
+ * last=N: the cursor just below the N-th last event of the topics, and
+ * the head, in one snapshot; with no such event, the head. A stream then
+ * catches up from that cursor like any other (replay.c).
+ */
+static const char store_sql_last_topics[] =
+    "SELECT ssehub.last_id(), coalesce((SELECT min(k.id) - 1 FROM"
+    " (SELECT x.id FROM unnest($1::text[]) n(name) CROSS JOIN LATERAL"
+    " (SELECT id FROM ssehub.events WHERE topic = n.name"
+    " ORDER BY id DESC LIMIT $2::int) x ORDER BY x.id DESC"
+    " LIMIT $2::int) k), ssehub.last_id())";
+
+static const char store_sql_last_all[] =
+    "SELECT ssehub.last_id(), coalesce((SELECT min(k.id) - 1 FROM"
+    " (SELECT id FROM ssehub.events WHERE ssehub.readable(topic,"
+    " $2::text[], $3::text[]) ORDER BY id DESC LIMIT $1::int) k),"
+    " ssehub.last_id())";
+
+static const char store_sql_presence[] =
+    "SELECT o_topic, o_subscribers FROM ssehub.presence_put($1::text,"
+    " $2::bigint, $3::boolean, $4::text[], $5::bigint[])";
 
 static const char store_sql_bounds[] =
     "SELECT ssehub.last_id(), trimmed_through FROM ssehub.trim";
@@ -435,8 +548,14 @@ store_init(const char *conninfo, const struct store_hooks *hooks,
 
 	memset(&h, 0, sizeof(h));
 	store_read = db_alloc("read", conninfo, &h);
-	if (maintenance)
+	/*
+	 * Presence has its own: a VACUUM on the maintenance one could hold
+	 * the heartbeat back long enough for other nodes to drop this one.
+	 */
+	if (maintenance) {
 		store_maint = db_alloc("maintenance", conninfo, &h);
+		store_pres = db_alloc("presence", conninfo, &h);
+	}
 	h.ready = store_writer_ready;
 	store_writer = db_alloc("append", conninfo, &h);
 
@@ -445,6 +564,8 @@ store_init(const char *conninfo, const struct store_hooks *hooks,
 	db_start(store_writer);
 	if (store_maint != NULL)
 		db_start(store_maint);
+	if (store_pres != NULL)
+		db_start(store_pres);
 }
 
 /* Every connection this worker serves with is up. */
@@ -648,6 +769,101 @@ store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    cb, arg, store_rows_done));
 }
 
+/*
+ * A page of history: ids above from (forward) or below it (backward,
+ * newest first). topics NULL is every topic, filtered by ssehub.readable
+ * with priv (the private patterns) and allow (the reader's), text[]
+ * literals.
+ */
+int
+store_history(int backward, uint64_t from, const char *topics, int limit,
+    const char *priv, const char *allow, store_rows_cb cb, void *arg)
+{
+	char		f[24], l[16];
+	const char	*v[4], *sql;
+
+	(void)snprintf(f, sizeof(f), "%" PRIu64, from);
+	(void)snprintf(l, sizeof(l), "%d", limit);
+	v[0] = f;
+	v[1] = l;
+	v[2] = topics != NULL ? topics : priv;
+	v[3] = allow;
+
+	if (topics != NULL) {
+		sql = backward ? store_sql_before_topics :
+		    store_sql_fetch_topics;
+		return (store_call(store_read, sql, 3, v, cb, arg,
+		    store_rows_done));
+	}
+	sql = backward ? store_sql_before_all : store_sql_after_all;
+	return (store_call(store_read, sql, 4, v, cb, arg, store_rows_done));
+}
+
+/*
+ * last=N: cb(ok, head, cursor), the cursor below the N-th last event of
+ * topics (NULL: every topic readable with priv and allow).
+ */
+int
+store_last_cursor(const char *topics, uint32_t n, const char *priv,
+    const char *allow, store_bounds_cb cb, void *arg)
+{
+	char		l[16];
+	const char	*v[3];
+
+	(void)snprintf(l, sizeof(l), "%u", n);
+	if (topics != NULL) {
+		v[0] = topics;
+		v[1] = l;
+		return (store_call(store_read, store_sql_last_topics, 2, v,
+		    cb, arg, store_bounds_done));
+	}
+	v[0] = l;
+	v[1] = priv;
+	v[2] = allow;
+	return (store_call(store_read, store_sql_last_all, 3, v, cb, arg,
+	    store_bounds_done));
+}
+
+/*
+ * Worker 1's presence tick: this node's heartbeat, its streams, and the
+ * counts of topics that changed (full: all of them, the rest dropped);
+ * cb gets the other live nodes' sums (store_presence_get()).
+ */
+int
+store_presence_put(const char *node, uint64_t streams, int full,
+    const char *topics, const char *counts, store_rows_cb cb, void *arg)
+{
+	char		n[24];
+	const char	*v[5];
+
+	if (store_pres == NULL)
+		return (KORE_RESULT_ERROR);
+	(void)snprintf(n, sizeof(n), "%" PRIu64, streams);
+	v[0] = node;
+	v[1] = n;
+	v[2] = full ? "true" : "false";
+	v[3] = topics;
+	v[4] = counts;
+	return (store_call(store_pres, store_sql_presence, 5, v, cb, arg,
+	    store_pairs_done));
+}
+
+size_t
+store_presence_count(const struct store_rows *rows)
+{
+	return ((size_t)PQntuples(rows->res));
+}
+
+/* Row i: a topic and its subscribers elsewhere; topic NULL: all streams. */
+void
+store_presence_get(const struct store_rows *rows, size_t i,
+    const char **topic, uint64_t *n)
+{
+	*topic = PQgetisnull(rows->res, (int)i, 0) ? NULL :
+	    PQgetvalue(rows->res, (int)i, 0);
+	*n = store_value_u64(rows->res, (int)i, 1);
+}
+
 int
 store_bounds(int which, store_bounds_cb cb, void *arg)
 {
@@ -769,6 +985,18 @@ store_rows_done(PGresult *res, void *arg)
 	rows.res = res;
 	if (res != NULL)
 		store_saw(store_rows_head(&rows));
+	cb(res != NULL ? &rows : NULL, call->arg);
+	kore_free(call);
+}
+
+static void
+store_pairs_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_rows_cb		cb = (store_rows_cb)call->cb;
+	struct store_rows	rows;
+
+	rows.res = res;
 	cb(res != NULL ? &rows : NULL, call->arg);
 	kore_free(call);
 }

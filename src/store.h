@@ -4,7 +4,8 @@
  * Each worker holds its own connections (store.c, store_init()): the
  * "log" one LISTENs and follows the log, "read" serves catch-ups,
  * "append" writes (group commits, outbox drains), and on worker 1
- * "maintenance" trims, vacuums and purges expired idempotency keys.
+ * "maintenance" trims, vacuums and purges expired idempotency keys, and
+ * "presence" shares the node's subscriber counts with the other nodes.
  */
 #ifndef SSEHUB_STORE_H
 #define SSEHUB_STORE_H
@@ -68,6 +69,16 @@ uint64_t store_rows_trimmed(const struct store_rows *);
 int	store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    store_rows_cb, void *);
 int	store_bounds(int which, store_bounds_cb, void *);
+int	store_history(int backward, uint64_t from, const char *topics,
+	    int limit, const char *priv, const char *allow, store_rows_cb,
+	    void *);
+int	store_last_cursor(const char *topics, uint32_t n, const char *priv,
+	    const char *allow, store_bounds_cb, void *);
+int	store_presence_put(const char *node, uint64_t streams, int full,
+	    const char *topics, const char *counts, store_rows_cb, void *);
+size_t	store_presence_count(const struct store_rows *);
+void	store_presence_get(const struct store_rows *, size_t,
+	    const char **topic, uint64_t *n);
 int	store_append(const char *topics, const char *events,
 	    const char *data, store_id_cb, void *);
 int	store_append_once(const char *key, const char *hash,

@@ -96,7 +96,8 @@ sub_cursor_set(struct sub *sub, u_int64_t id)
 
 /*
  * The store said the claimed cursor is unknown (malformed, or beyond the
- * log): nothing of the log was sent yet, so it may start again lower.
+ * log), or placed a last=N stream's: nothing of the log was sent yet, so
+ * it may start again lower.
  */
 void
 sub_cursor_reset(struct sub *sub, u_int64_t id)

@@ -40,16 +40,21 @@ struct sub_link {
 	struct sub		*sub;
 	void			*topic;		/* hub.c's entry */
 	const char		*name;		/* kept by that entry */
+	u_int64_t		presence_sent;	/* presence_feed.c */
 };
 
 struct sub {
 	TAILQ_ENTRY(sub)	list;		/* hub.c: open, or to reap */
 	TAILQ_ENTRY(sub)	run_list;	/* replay.c: to run or retry */
+	TAILQ_ENTRY(sub)	presence_list;	/* presence_feed.c */
 	struct sub_queue	*run_on;	/* which replay list, or NULL */
 	struct connection	*c;		/* NULL once CLOSED */
 	enum sub_state		state;
 	int			cursor_kind;	/* CURSOR_* */
 	u_int64_t		cursor;
+	u_int32_t		last;		/* CURSOR_LAST: how many */
+	u_int8_t		envelope;	/* data as a JSON object */
+	u_int8_t		presence;	/* presence frames */
 	size_t			queued;		/* bytes in Kore's queue */
 	u_int8_t		fresh;		/* hub.c: header buffer kept */
 	int			counted;	/* leaves quota on close */

@@ -15,6 +15,8 @@
 struct topic {
 	LIST_ENTRY(topic)	chain;
 	TAILQ_HEAD(, sub_link)	links;
+	u_int64_t		presence_tick;	/* presence_feed.c */
+	u_int64_t		presence_count;
 	char			name[PUBLISH_TOPIC_MAX + 1];
 };
 

@@ -219,7 +219,7 @@ export class Stream {
     this.sock.write(head + '\r\n');
     this.buf = Buffer.alloc(0);
     this.parser = new SseParser({
-      event: (e) => this.events.push({ id: e.id, event: e.type, data: e.data }),
+      event: (e) => this.events.push({ id: e.id, topic: e.topic, event: e.type, data: e.data }),
       comment: () => { this.comments++; },
       retry: (ms) => { this.retry = ms; },
     });

@@ -1,0 +1,238 @@
+/*
+ * GET /events: a page of stored history, as JSON, for pages that want
+ * the recent past without a stream (a "load earlier events" control),
+ * forwards from after=N or backwards from before=M.
+ *
+ * The request sleeps while its page is read (the store's "read"
+ * connection, shared with catch-ups) and Kore runs the handler again
+ * when it is woken; the page is written into the answer inside the
+ * store's callback, since its rows live only there.
+ */
+
+#include <sys/types.h>
+
+#include <kore/kore.h>
+#include <kore/http.h>
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "args.h"
+#include "http_cors.h"
+#include "http_reply.h"
+#include "json_out.h"
+#include "pg_array.h"
+#include "reader.h"
+#include "stats.h"
+#include "store.h"
+
+#define EVENTS_PENDING		0
+#define EVENTS_DONE		1
+#define EVENTS_FAILED		2
+
+int	http_events(struct http_request *);
+
+/* Outlives the request when the client goes first. */
+struct events_call {
+	struct http_request	*req;		/* NULL: nobody waits */
+	int			status;
+	uint32_t		limit;
+	struct kore_buf		body;
+};
+
+struct events_state {
+	struct events_call	*call;
+};
+
+static int	events_start(struct http_request *);
+static int	events_authorize(struct http_request *, struct args *,
+		    const struct acl_rule **);
+static int	events_query(struct events_call *, const struct args *,
+		    const struct acl_rule *);
+static void	events_page(const struct store_rows *, void *);
+static void	events_row(struct kore_buf *, const struct store_event *);
+static void	events_onfree(struct http_request *);
+static void	events_call_free(struct events_call *);
+
+int
+http_events(struct http_request *req)
+{
+	struct events_state	*st;
+	struct events_call	*call;
+
+	if ((st = http_state_get(req)) == NULL)
+		return (events_start(req));
+
+	call = st->call;
+	if (call->status == EVENTS_PENDING) {
+		http_request_sleep(req);
+		return (KORE_RESULT_RETRY);
+	}
+
+	if (call->status == EVENTS_DONE) {
+		http_reply_json(req, 200, (const char *)call->body.data,
+		    call->body.offset);
+	} else {
+		http_response_header(req, "retry-after", "2");
+		http_reply_error(req, 503, "database unavailable");
+	}
+	/* The answer is copied out; onfree no longer sees the state. */
+	st->call = NULL;
+	events_call_free(call);
+	http_state_cleanup(req);
+
+	return (KORE_RESULT_OK);
+}
+
+static int
+events_start(struct http_request *req)
+{
+	struct events_state	*st;
+	struct events_call	*call;
+	const struct acl_rule	*rule;
+	struct args		a;
+
+	if (http_cors(req, "GET"))
+		return (KORE_RESULT_OK);
+	if (req->method != HTTP_METHOD_GET) {
+		http_response_header(req, "allow", "GET");
+		return (http_reply_error(req, 405, "use GET"));
+	}
+
+	if (!args_parse(&a, req->query_string, ARGS_TOPIC | ARGS_TOKEN |
+	    ARGS_PAGE))
+		return (http_reply_error(req, 400, a.error));
+	if (!events_authorize(req, &a, &rule))
+		return (KORE_RESULT_OK);
+
+	call = kore_calloc(1, sizeof(*call));
+	call->req = req;
+	call->limit = a.limit;
+	kore_buf_init(&call->body, 1024);
+	if (!events_query(call, &a, rule)) {
+		events_call_free(call);
+		http_response_header(req, "retry-after", "2");
+		return (http_reply_error(req, 503, "database unavailable"));
+	}
+
+	st = http_state_create(req, sizeof(*st), events_onfree);
+	st->call = call;
+
+	/* Runs again from the top: sleeps until the page is in. */
+	return (http_events(req));
+}
+
+/* Like /stream (reader.c): a query of every topic skips private ones. */
+static int
+events_authorize(struct http_request *req, struct args *a,
+    const struct acl_rule **rule)
+{
+	return (reader_authorize(req, a->token, a->topics, a->ntopics,
+	    rule));
+}
+
+static int
+events_query(struct events_call *call, const struct args *a,
+    const struct acl_rule *rule)
+{
+	size_t		lens[ARGS_TOPICS_MAX];
+	char		*topics, *priv, *allow;
+	int		i, ok;
+
+	topics = priv = allow = NULL;
+	if (a->ntopics > 0) {
+		for (i = 0; i < a->ntopics; i++)
+			lens[i] = strlen(a->topics[i]);
+		topics = kore_malloc(pg_array_size(a->topics, lens,
+		    a->ntopics) + 1);
+		topics[pg_array_encode(topics, a->topics, lens,
+		    a->ntopics)] = '\0';
+	} else {
+		reader_literals(rule, &priv, &allow);
+	}
+
+	ok = store_history(a->direction == ARGS_BACKWARD, a->from, topics,
+	    (int)a->limit, priv, allow, events_page, call);
+	kore_free(topics);
+	kore_free(priv);
+	kore_free(allow);
+
+	return (ok);
+}
+
+/*
+ * {"events":[...],"next":N|null,"trimmed":T}. next: where the following
+ * page starts (a full page may have more behind it); trimmed: every id up
+ * to it is gone (retention), so a reader paging from below it knows.
+ */
+static void
+events_page(const struct store_rows *rows, void *arg)
+{
+	struct events_call	*call = arg;
+	struct store_event	ev;
+	size_t			i, n;
+
+	if (rows == NULL) {
+		stats_slot(worker->id)->db_errors++;
+		call->status = EVENTS_FAILED;
+	} else {
+		n = store_rows_count(rows);
+		kore_buf_append(&call->body, "{\"events\":[", 11);
+		for (i = 0; i < n; i++) {
+			store_rows_get(rows, i, &ev);
+			if (i > 0)
+				kore_buf_append(&call->body, ",", 1);
+			events_row(&call->body, &ev);
+		}
+		if (n > 0 && n == call->limit)
+			kore_buf_appendf(&call->body, "],\"next\":%" PRIu64,
+			    ev.id);
+		else
+			kore_buf_appendf(&call->body, "],\"next\":null");
+		kore_buf_appendf(&call->body, ",\"trimmed\":%" PRIu64 "}\n",
+		    store_rows_trimmed(rows));
+		call->status = EVENTS_DONE;
+	}
+
+	if (call->req == NULL)
+		events_call_free(call);
+	else
+		http_request_wakeup(call->req);
+}
+
+static void
+events_row(struct kore_buf *b, const struct store_event *ev)
+{
+	char		*json;
+	size_t		len;
+
+	len = json_event(NULL, 0, &ev->id, ev->topic, ev->event, ev->data,
+	    ev->data_len);
+	json = kore_malloc(len);
+	(void)json_event(json, len, &ev->id, ev->topic, ev->event, ev->data,
+	    ev->data_len);
+	kore_buf_append(b, json, len);
+	kore_free(json);
+}
+
+/* The request is gone: a pending page frees its call when it comes. */
+static void
+events_onfree(struct http_request *req)
+{
+	struct events_state	*st = http_state_get(req);
+
+	if (st == NULL || st->call == NULL)
+		return;
+	if (st->call->status == EVENTS_PENDING)
+		st->call->req = NULL;
+	else
+		events_call_free(st->call);
+	st->call = NULL;
+}
+
+static void
+events_call_free(struct events_call *call)
+{
+	kore_buf_cleanup(&call->body);
+	kore_free(call);
+}
