@@ -123,6 +123,7 @@ test('a cursor wins over last: Last-Event-ID and last_event_id resume exactly', 
 
 test('last: 0 is today\'s stream; out of range or malformed is a 400', async () => {
   await batch('lastZero', 3);
+  await sleep(300);	// read by the bus: "from now" is the worker's head
   const z = open('/stream?topic=lastZero&last=0');
   await z.until((x) => x.retry !== null, 3000, 'open');
   await sleep(300);
@@ -234,7 +235,7 @@ test('private topics: /events needs the token /stream needs; a wildcard query hi
   const anon = await events(`after=${base}`);
   assert.deepEqual(anon.json.events.map((e) => e.id), p);
   const back = await events(`before=${headId() + 1}&limit=5`);
-  assert.deepEqual(back.json.events.map((e) => e.id), [...p].reverse());
+  assert.deepEqual(back.json.events.map((e) => e.id).filter((id) => id > base), [...p].reverse());
   const all = await events(`after=${base}`, as('hist-reader-token'));
   assert.deepEqual(all.json.events.map((e) => e.id), [...s, ...p]);
 });
@@ -269,6 +270,10 @@ function explain(name, types, values) {
 }
 
 test('EXPLAIN: every history query walks an index, never the events table', async () => {
+  // A table of a realistic size: on a few thousand rows reading it all
+  // is cheaper, and the planner rightly says so.
+  psql(`SELECT ssehub.append(array_agg('bulk' || (g % 50)), array_agg('m'::text), array_agg(g::text))
+        FROM generate_series(1, 200000) g`);
   psql('ANALYZE ssehub.events');
   const head = headId();
   const cases = [
