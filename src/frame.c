@@ -51,10 +51,10 @@ frame_event(const struct store_event *ev, int envelope)
 		return (frame_encode(ev));
 
 	env = *ev;
-	env.data_len = json_event(NULL, 0, NULL, ev->topic, ev->event,
+	env.data_len = json_out_event(NULL, 0, NULL, ev->topic, ev->event,
 	    ev->data, ev->data_len);
 	json = kore_malloc(env.data_len);
-	(void)json_event(json, env.data_len, NULL, ev->topic, ev->event,
+	(void)json_out_event(json, env.data_len, NULL, ev->topic, ev->event,
 	    ev->data, ev->data_len);
 	env.data = json;
 	f = frame_encode(&env);

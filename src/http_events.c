@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "access.h"
 #include "args.h"
 #include "http_cors.h"
 #include "http_reply.h"
@@ -46,7 +47,7 @@ struct events_state {
 
 static int	events_start(struct http_request *);
 static int	events_authorize(struct http_request *, struct args *,
-		    const struct acl_rule **);
+		    struct reader *);
 static int	events_query(struct events_call *, const struct args *,
 		    const struct acl_rule *);
 static void	events_page(const struct store_rows *, void *);
@@ -89,8 +90,9 @@ events_start(struct http_request *req)
 {
 	struct events_state	*st;
 	struct events_call	*call;
-	const struct acl_rule	*rule;
+	struct reader		who;
 	struct args		a;
+	int			ok;
 
 	if (http_cors(req, "GET"))
 		return (KORE_RESULT_OK);
@@ -102,14 +104,16 @@ events_start(struct http_request *req)
 	if (!args_parse(&a, req->query_string, ARGS_TOPIC | ARGS_TOKEN |
 	    ARGS_PAGE))
 		return (http_reply_error(req, 400, a.error));
-	if (!events_authorize(req, &a, &rule))
+	if (!events_authorize(req, &a, &who))
 		return (KORE_RESULT_OK);
 
 	call = kore_calloc(1, sizeof(*call));
 	call->req = req;
 	call->limit = a.limit;
 	kore_buf_init(&call->body, 1024);
-	if (!events_query(call, &a, rule)) {
+	ok = events_query(call, &a, who.rule);
+	access_grant_free(who.grant);
+	if (!ok) {
 		events_call_free(call);
 		http_response_header(req, "retry-after", "2");
 		return (http_reply_error(req, 503, "database unavailable"));
@@ -125,10 +129,10 @@ events_start(struct http_request *req)
 /* Like /stream (reader.c): a query of every topic skips private ones. */
 static int
 events_authorize(struct http_request *req, struct args *a,
-    const struct acl_rule **rule)
+    struct reader *who)
 {
-	return (reader_authorize(req, a->token, a->topics, a->ntopics,
-	    rule));
+	return (reader_authorize(req, who, a->token, a->topics,
+	    a->ntopics));
 }
 
 static int
@@ -206,10 +210,10 @@ events_row(struct kore_buf *b, const struct store_event *ev)
 	char		*json;
 	size_t		len;
 
-	len = json_event(NULL, 0, &ev->id, ev->topic, ev->event, ev->data,
+	len = json_out_event(NULL, 0, &ev->id, ev->topic, ev->event, ev->data,
 	    ev->data_len);
 	json = kore_malloc(len);
-	(void)json_event(json, len, &ev->id, ev->topic, ev->event, ev->data,
+	(void)json_out_event(json, len, &ev->id, ev->topic, ev->event, ev->data,
 	    ev->data_len);
 	kore_buf_append(b, json, len);
 	kore_free(json);

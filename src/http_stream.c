@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "args.h"
 #include "cursor.h"
 #include "http_cors.h"
@@ -41,6 +42,7 @@ int	http_stream(struct http_request *);
 struct stream_args {
 	struct hub_request	hr;
 	struct args		q;
+	struct reader		who;
 };
 
 static int	stream_parse(struct http_request *, struct stream_args *);
@@ -79,6 +81,7 @@ http_stream(struct http_request *req)
 
 	stream_open(req);
 	if (!stream_admit(req, &a.hr)) {
+		access_grant_free(a.hr.grant);
 		stream_refuse(req);
 		return (KORE_RESULT_OK);
 	}
@@ -115,12 +118,20 @@ stream_parse(struct http_request *req, struct stream_args *a)
 	return (KORE_RESULT_OK);
 }
 
-/* Who reads (reader.c): a stream of every topic skips private ones. */
+/*
+ * Who reads (reader.c): a stream of every topic skips private ones. A
+ * JWT's grant goes to the hub with the stream, which ends it when the
+ * token expires or is revoked.
+ */
 static int
 stream_authorize(struct http_request *req, struct stream_args *a)
 {
-	return (reader_authorize(req, a->q.token, a->hr.topics,
-	    a->hr.ntopics, &a->hr.rule));
+	if (!reader_authorize(req, &a->who, a->q.token, a->hr.topics,
+	    a->hr.ntopics))
+		return (KORE_RESULT_ERROR);
+	a->hr.rule = a->who.rule;
+	a->hr.grant = a->who.grant;
+	return (KORE_RESULT_OK);
 }
 
 /* SSEHUB_STREAMS_PER_IP, counted over all workers. */

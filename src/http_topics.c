@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "access.h"
 #include "args.h"
 #include "http_cors.h"
 #include "http_reply.h"
@@ -37,7 +38,7 @@ struct topics_list {
 };
 
 static int	topics_authorize(struct http_request *, struct args *,
-		    const struct acl_rule **);
+		    struct reader *);
 static void	topics_add(const char *, uint64_t, void *);
 static int	topics_cmp(const void *, const void *);
 
@@ -45,6 +46,7 @@ int
 http_topics(struct http_request *req)
 {
 	struct topics_list	l;
+	struct reader		who;
 	struct kore_buf		out;
 	struct args		a;
 	u_int64_t		now = kore_time_ms();
@@ -58,12 +60,14 @@ http_topics(struct http_request *req)
 	}
 	if (!args_parse(&a, req->query_string, ARGS_TOKEN))
 		return (http_reply_error(req, 400, a.error));
-	if (!topics_authorize(req, &a, &l.rule))
+	if (!topics_authorize(req, &a, &who))
 		return (KORE_RESULT_OK);
 
+	l.rule = who.rule;
 	l.v = kore_calloc(PRESENCE_SLOTS, sizeof(*l.v));
 	l.n = 0;
 	presence_foreach(now, topics_add, &l);
+	access_grant_free(who.grant);
 	qsort(l.v, l.n, sizeof(*l.v), topics_cmp);
 
 	/* Topic names are [A-Za-z0-9._-]: nothing to escape. */
@@ -85,9 +89,9 @@ http_topics(struct http_request *req)
 /* Like /stream (reader.c): private topics only for their readers. */
 static int
 topics_authorize(struct http_request *req, struct args *a,
-    const struct acl_rule **rule)
+    struct reader *who)
 {
-	return (reader_authorize(req, a->token, NULL, 0, rule));
+	return (reader_authorize(req, who, a->token, NULL, 0));
 }
 
 /* Under presence's lock: copy only. */

@@ -25,7 +25,7 @@ static void	json_put_string(struct json_buf *, const char *, size_t);
 static void	json_put_char(struct json_buf *, unsigned char);
 
 size_t
-json_string(char *dst, size_t dstlen, const char *s, size_t len)
+json_out_string(char *dst, size_t dstlen, const char *s, size_t len)
 {
 	struct json_buf		b = { dst, dstlen, 0 };
 
@@ -34,7 +34,7 @@ json_string(char *dst, size_t dstlen, const char *s, size_t len)
 }
 
 size_t
-json_event(char *dst, size_t dstlen, const uint64_t *id, const char *topic,
+json_out_event(char *dst, size_t dstlen, const uint64_t *id, const char *topic,
     const char *event, const char *data, size_t len)
 {
 	struct json_buf		b = { dst, dstlen, 0 };

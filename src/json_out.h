@@ -14,13 +14,13 @@
  * A JSON string, quoted, of len bytes of s (UTF-8 passes through; '"',
  * '\' and control characters are escaped).
  */
-size_t	json_string(char *dst, size_t dstlen, const char *s, size_t len);
+size_t	json_out_string(char *dst, size_t dstlen, const char *s, size_t len);
 
 /*
  * {"id":N,"topic":"T","event":"E","data":"D"}; without the id when id is
  * NULL (a stream's envelope=1 data).
  */
-size_t	json_event(char *dst, size_t dstlen, const uint64_t *id,
+size_t	json_out_event(char *dst, size_t dstlen, const uint64_t *id,
 	    const char *topic, const char *event, const char *data,
 	    size_t len);
 

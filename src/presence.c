@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "presence.h"
 #include "publish_body.h"
 #include "result.h"
@@ -122,12 +123,8 @@ static struct presence_slot *
 presence_find(const char *topic, int create)
 {
 	struct presence_slot	*s, *spare;
-	uint32_t		h = 2166136261u;	/* FNV-1a */
-	const char		*p;
+	uint32_t		h = fnv_string(FNV_SEED, topic);
 	size_t			i;
-
-	for (p = topic; *p != '\0'; p++)
-		h = (h ^ (uint8_t)*p) * 16777619u;
 
 	spare = NULL;
 	for (i = 0; i < PRESENCE_PROBE; i++) {

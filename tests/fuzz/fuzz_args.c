@@ -4,7 +4,7 @@
  * string. Whatever comes in, a success must leave only values the
  * handlers may use without checking again (topics valid and distinct,
  * numbers in range), and a failure must say why. The same bytes go
- * through json_string() (history pages echo such values back): the
+ * through json_out_string() (history pages echo such values back): the
  * measured length is the written one, and no control byte is left raw.
  */
 
@@ -51,10 +51,10 @@ fuzz_json(const uint8_t *in, size_t size)
 	char		*out;
 	size_t		n, i;
 
-	n = json_string(NULL, 0, (const char *)in, size);
+	n = json_out_string(NULL, 0, (const char *)in, size);
 	fuzz_assert(n >= size + 2);
 	fuzz_assert((out = malloc(n)) != NULL);
-	fuzz_assert(json_string(out, n, (const char *)in, size) == n);
+	fuzz_assert(json_out_string(out, n, (const char *)in, size) == n);
 	fuzz_assert(out[0] == '"' && out[n - 1] == '"');
 	for (i = 0; i < n; i++)
 		fuzz_assert((unsigned char)out[i] >= 0x20);

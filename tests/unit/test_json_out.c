@@ -26,11 +26,11 @@ START_TEST(test_json_string)
 	char		buf[64];
 	size_t		n, want = strlen(json_string_cases[_i].out);
 
-	n = json_string(NULL, 0, json_string_cases[_i].in,
+	n = json_out_string(NULL, 0, json_string_cases[_i].in,
 	    json_string_cases[_i].len);
 	ck_assert_uint_eq(n, want);
 	memset(buf, 'X', sizeof(buf));
-	ck_assert_uint_eq(json_string(buf, sizeof(buf),
+	ck_assert_uint_eq(json_out_string(buf, sizeof(buf),
 	    json_string_cases[_i].in, json_string_cases[_i].len), want);
 	ck_assert_mem_eq(buf, json_string_cases[_i].out, want);
 	ck_assert_int_eq(buf[want], 'X');
@@ -47,10 +47,10 @@ START_TEST(test_json_event)
 	char			buf[128];
 	uint64_t		id = 42;
 
-	ck_assert_uint_eq(json_event(buf, sizeof(buf), &id, "chat", "line",
+	ck_assert_uint_eq(json_out_event(buf, sizeof(buf), &id, "chat", "line",
 	    "a\nb", 3), sizeof(with) - 1);
 	ck_assert_mem_eq(buf, with, sizeof(with) - 1);
-	ck_assert_uint_eq(json_event(buf, sizeof(buf), NULL, "chat", "line",
+	ck_assert_uint_eq(json_out_event(buf, sizeof(buf), NULL, "chat", "line",
 	    NULL, 0), sizeof(without) - 1);
 	ck_assert_mem_eq(buf, without, sizeof(without) - 1);
 }
@@ -62,7 +62,7 @@ START_TEST(test_json_short)
 	char		buf[8];
 
 	memset(buf, 'X', sizeof(buf));
-	ck_assert_uint_eq(json_string(buf, 4, "abcdef", 6), 8);
+	ck_assert_uint_eq(json_out_string(buf, 4, "abcdef", 6), 8);
 	ck_assert_int_eq(buf[4], 'X');
 }
 END_TEST
