@@ -17,6 +17,7 @@ Suite	*json_out_suite(void);
 Suite	*grant_suite(void);
 Suite	*jwt_verify_suite(void);
 Suite	*pg_array_suite(void);
+Suite	*presence_suite(void);
 Suite	*publish_body_suite(void);
 Suite	*query_suite(void);
 Suite	*queue_policy_suite(void);
