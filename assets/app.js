@@ -12,12 +12,17 @@ import { SparkChart } from './spark-chart.js';
 import { StatusPanel } from './status-panel.js';
 import { TopicPicker } from './topic-picker.js';
 import { Verdicts } from './verdicts.js';
+import { Watching } from './watching.js';
 
 const POINTS = 60;
 const TOPICS_KEY = 'ssehub.dashboard.topics';
+const WATCH_MS = 2000;
+const EARLIER_PAGE = 50;
 
 const status = new StatusPanel();
-const feed = new EventFeed();
+const watching = new Watching();
+const feed = new EventFeed({ onEarlier: earlier, cursor: () => sub?.cursor,
+    watching: watching.el });
 const rate = new SparkChart({ title: 'Events per second', unit: '/s',
     points: POINTS, empty: '—',
     caption: 'Arrivals in this tab, one point a second.' });
@@ -44,6 +49,7 @@ let verdicts = null;
 let arrivals = 0;
 let lastLive = null;
 let down = null;	/* the state that ended the last open stream */
+let topicsNow = [];
 
 hub.on('state', (s) => {
 	if (s.state !== 'open')
@@ -77,8 +83,10 @@ function subscribe(topics, resume) {
 	} catch {
 		/* Not kept: the next load starts on every topic. */
 	}
+	topicsNow = topics;
 	picker.setState({ topics });
 	feed.setState({ topics });
+	watching.setState({ topics });
 	status.setState({ lastId: sub.cursor, gaps: 0, disorder: 0 });
 	feed.note(topics.length === 0 ? 'Subscribed to all topics' :
 	    `Subscribed to ${topics.join(', ')}`);
@@ -104,7 +112,33 @@ function savedTopics() {
 	return [];
 }
 
+/* A page of this tab's topics' history, newest first, below before. */
+async function earlier(before) {
+	const q = new URLSearchParams();
+	for (const t of topicsNow)
+		q.append('topic', t);
+	q.set('before', String(before));
+	q.set('limit', String(EARLIER_PAGE));
+	const res = await fetch(`/events?${q}`, { cache: 'no-store' });
+	const body = await res.json();
+	if (!res.ok)
+		throw new Error(body.error ?? `HTTP ${res.status}`);
+	return body;
+}
+
+async function countWatchers() {
+	try {
+		const res = await fetch('/topics', { cache: 'no-store' });
+		watching.setState({ snapshot: res.ok ? await res.json() :
+		    null });
+	} catch {
+		watching.setState({ snapshot: null });
+	}
+}
+
 subscribe(savedTopics(), true);
+countWatchers();
+setInterval(countWatchers, WATCH_MS);
 
 setInterval(() => {
 	rate.push(arrivals);
