@@ -43,15 +43,15 @@ static int	args_number(const char *, uint64_t, uint64_t, uint64_t *);
 static int	args_flag(const char *, int *);
 
 static const struct args_kind	args_kinds[] = {
-	{ "topic",		ARGS_TOPIC,	0x001,	args_topic },
-	{ "last_event_id",	ARGS_CURSOR,	0x002,	args_cursor },
-	{ "access_token",	ARGS_TOKEN,	0x004,	args_token },
-	{ "last",		ARGS_LAST,	0x008,	args_last },
-	{ "envelope",		ARGS_ENVELOPE,	0x010,	args_envelope },
-	{ "presence",		ARGS_PRESENCE,	0x020,	args_presence },
-	{ "after",		ARGS_PAGE,	ARGS_TAKEN_AFTER, args_after },
-	{ "before",		ARGS_PAGE,	0x080,	args_before },
-	{ "limit",		ARGS_PAGE,	0x100,	args_limit },
+	{ "topic",	  ARGS_TOPIC,	 0x001, args_topic },
+	{ "last_event_id", ARGS_CURSOR,	 0x002, args_cursor },
+	{ "access_token",  ARGS_TOKEN,	 0x004, args_token },
+	{ "last",	  ARGS_LAST,	 0x008, args_last },
+	{ "envelope",	  ARGS_ENVELOPE, 0x010, args_envelope },
+	{ "presence",	  ARGS_PRESENCE, 0x020, args_presence },
+	{ "after",	  ARGS_PAGE,	 ARGS_TAKEN_AFTER, args_after },
+	{ "before",	  ARGS_PAGE,	 0x080, args_before },
+	{ "limit",	  ARGS_PAGE,	 0x100, args_limit },
 };
 
 int

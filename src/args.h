@@ -50,11 +50,11 @@ struct args {
 	uint32_t	last;			/* 0: none */
 	int		envelope;
 	int		presence;
-	int		direction;		/* ARGS_FORWARD, _BACKWARD */
+	int		direction;		/* ARGS_FORWARD, ... */
 	uint64_t	from;			/* after or before */
 	uint32_t	limit;
 	const char	*error;			/* why RESULT_ERROR */
-	unsigned int	taken;			/* internal: first counts */
+	unsigned int	taken;			/* first counts */
 };
 
 /*

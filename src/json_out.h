@@ -14,7 +14,8 @@
  * A JSON string, quoted, of len bytes of s (UTF-8 passes through; '"',
  * '\' and control characters are escaped).
  */
-size_t	json_out_string(char *dst, size_t dstlen, const char *s, size_t len);
+size_t	json_out_string(char *dst, size_t dstlen, const char *s,
+	    size_t len);
 
 /*
  * {"id":N,"topic":"T","event":"E","data":"D"}; without the id when id is
