@@ -23,6 +23,7 @@ CONFDIR		:= $(SYSCONFDIR)/ssehub
 SYSTEMCTL	?= systemctl
 
 DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
+		   libjwt-dev libjansson-dev \
 		   openssl libssl-dev pkg-config gcc clang make curl \
 		   valgrind nodejs=node npm=npm chromium nginx-light \
 		   libnginx-mod-nchan procps psmisc

@@ -21,7 +21,6 @@ static int	acl_add_rule(struct acl *, int, char **, size_t, char *,
 static int	acl_add_private(struct acl *, char **, size_t, char *,
 		    size_t);
 static int	acl_add_words(char ***, size_t *, char **, size_t);
-static int	acl_pattern_valid(const char *);
 static size_t	acl_split(char *, char **, size_t);
 
 int
@@ -207,7 +206,7 @@ acl_add_words(char ***list, size_t *count, char **w, size_t n)
 }
 
 /* A topic name, optionally ending in '*' (then possibly empty before). */
-static int
+int
 acl_pattern_valid(const char *p)
 {
 	size_t		len = strlen(p);

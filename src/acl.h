@@ -56,6 +56,8 @@ int		acl_private(const struct acl *, const char *topic);
 int		acl_can_read(const struct acl *, const struct acl_rule *,
 		    const char *topic);
 int		acl_pattern_match(const char *pattern, const char *topic);
+/* 1 when p is a topic name, a prefix ending in '*', or "*". */
+int		acl_pattern_valid(const char *p);
 /* A small number per token, for per-token counters: 0 is the admin. */
 size_t		acl_index(const struct acl *, const struct acl_rule *);
 /* 1 when origin is on the CORS allowlist (exact, case-sensitive). */

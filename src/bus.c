@@ -16,6 +16,7 @@
 #include "bus.h"
 #include "follow.h"
 #include "hub.h"
+#include "revoke_feed.h"
 #include "settings.h"
 #include "stats.h"
 #include "store.h"
@@ -51,6 +52,7 @@ bus_init(void)
 	h.ready = bus_ready;
 	h.appended = bus_appended;
 	h.outbox = bus_outbox;
+	h.revoked = revoke_feed_pull;
 	store_init(settings.db, &h, worker->id == 1);
 	kore_timer_add(bus_tick, BUS_TICK_MS, NULL, 0);
 }
@@ -69,6 +71,7 @@ bus_following(void)
 static void
 bus_ready(void)
 {
+	revoke_feed_pull();
 	bus_ask();
 	bus_outbox();
 }
@@ -79,6 +82,7 @@ bus_tick(void *arg, u_int64_t now)
 	(void)arg;
 	(void)now;
 
+	revoke_feed_pull();
 	bus_ask();
 	bus_outbox();
 }

@@ -1,5 +1,6 @@
 /*
- * http_limit: Kore's 413, with a JSON body like every other error.
+ * http_limit: Kore's 413, and a 431 Kore does not send, with a JSON body
+ * like every other error.
  *
  * Kore 4.1 reads a whole body before any handler runs, and refuses one
  * over http_body_max from its Content-Length with a 413 of its own, with
@@ -9,7 +10,9 @@
  * Kore would, and puts a look at each request head in front of Kore's
  * parser. A head that announces a body over http_body_max is answered
  * here, in JSON, and the connection closed, before one byte of the body
- * is buffered; everything else goes to Kore untouched.
+ * is buffered; so is a head that fills http_header_max without ending
+ * (Kore would wait for its header timeout and close without a word);
+ * everything else goes to Kore untouched.
  */
 
 #include <sys/types.h>
@@ -30,7 +33,8 @@ void	http_limit_connect(struct connection *);
 static int	limit_read(struct connection *, size_t *);
 static int	limit_header_recv(struct netbuf *);
 static int	limit_over(const char *, size_t);
-static void	limit_refuse(struct connection *);
+static int	limit_head_full(const struct netbuf *);
+static void	limit_refuse(struct connection *, int, const char *);
 
 void
 http_limit_connect(struct connection *c)
@@ -72,8 +76,21 @@ limit_read(struct connection *c, size_t *bytes)
 static int
 limit_header_recv(struct netbuf *nb)
 {
+	char		msg[64];
+	int		status;
+
+	status = 0;
 	if (limit_over((const char *)nb->buf, nb->s_off)) {
-		limit_refuse(nb->owner);
+		status = 413;
+		(void)snprintf(msg, sizeof(msg), "body over %zu bytes",
+		    http_body_max);
+	} else if (limit_head_full(nb)) {
+		status = 431;
+		(void)snprintf(msg, sizeof(msg), "request head over %u bytes",
+		    http_header_max);
+	}
+	if (status != 0) {
+		limit_refuse(nb->owner, status, msg);
 		/* Kore stops reading a connection whose buffer is gone. */
 		kore_free(nb->buf);
 		nb->buf = NULL;
@@ -121,23 +138,34 @@ limit_over(const char *buf, size_t len)
 	return (0);
 }
 
+/*
+ * A full buffer with no end of the head in it: Kore would wait for the
+ * header timeout and close without a word.
+ */
+static int
+limit_head_full(const struct netbuf *nb)
+{
+	return (nb->s_off == nb->b_len &&
+	    kore_mem_find(nb->buf, nb->s_off, "\r\n\r\n", 4) == NULL &&
+	    kore_mem_find(nb->buf, nb->s_off, "\n\n", 2) == NULL);
+}
+
 static void
-limit_refuse(struct connection *c)
+limit_refuse(struct connection *c, int status, const char *msg)
 {
 	struct kore_buf	out;
-	char		msg[64], body[128];
+	char		body[128];
 	size_t		len;
 
-	(void)snprintf(msg, sizeof(msg), "body over %zu bytes",
-	    http_body_max);
 	len = http_reply_error_text(body, sizeof(body), msg);
 
 	kore_buf_init(&out, 256);
-	kore_buf_appendf(&out, "HTTP/1.1 413 Request Entity Too Large\r\n"
+	kore_buf_appendf(&out, "HTTP/1.1 %d %s\r\n"
 	    "content-type: application/json\r\n"
 	    "cache-control: no-store\r\n"
 	    "content-length: %zu\r\n"
-	    "connection: close\r\n\r\n", len);
+	    "connection: close\r\n\r\n", status, status == 413 ?
+	    "Request Entity Too Large" : "Request Header Fields Too Large", len);
 	kore_buf_append(&out, body, len);
 	net_send_queue(c, out.data, out.offset);
 	kore_buf_cleanup(&out);

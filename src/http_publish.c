@@ -15,9 +15,11 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <openssl/sha.h>
 
+#include "access.h"
 #include "acl.h"
 #include "auth.h"
 #include "commit.h"
@@ -38,11 +40,14 @@ struct publish_state {
 	struct commit_job	*job;
 };
 
-static const struct acl_rule	*publish_auth(struct http_request *);
+static int	publish_auth(struct http_request *, struct access *,
+		    char *, size_t);
 static int	publish_topics_ok(struct http_request *,
 		    const struct acl_rule *, const struct publish_body *);
-static int	publish_rate_ok(struct http_request *,
-		    const struct acl_rule *, size_t);
+static int	publish_rate_ok(struct http_request *, const struct access *,
+		    const char *, size_t);
+static struct commit_job *publish_prepare(struct http_request *,
+		    const struct access *, const char *);
 
 static int	publish_check(struct http_request *);
 static int	publish_read(struct http_request *, struct kore_buf *);
@@ -53,7 +58,7 @@ static void	publish_onfree(struct http_request *);
 static void	publish_job_free(struct commit_job *);
 static int	publish_content_type_ok(const char *);
 static int	publish_key(struct http_request *, struct commit_job *,
-		    const struct kore_buf *);
+		    const struct kore_buf *, const char *);
 
 int
 http_publish(struct http_request *req)
@@ -83,41 +88,18 @@ publish_start(struct http_request *req)
 {
 	struct publish_state	*st;
 	struct commit_job	*job;
-	const struct acl_rule	*rule;
-	struct kore_buf		body;
-	char			err[128];
-	int			ok;
+	struct access		acc;
+	char			who[ACCESS_IDENTITY_MAX];
 
 	if (http_cors(req, "POST"))
 		return (KORE_RESULT_OK);
-	if (!publish_check(req) || (rule = publish_auth(req)) == NULL)
+	if (!publish_check(req) || !publish_auth(req, &acc, who, sizeof(who)))
 		return (KORE_RESULT_OK);
 
-	kore_buf_init(&body, 1024);
-	if (!publish_read(req, &body)) {
-		kore_buf_cleanup(&body);
-		return (http_reply_error(req, 400, "cannot read body"));
-	}
-
-	job = kore_calloc(1, sizeof(*job));
-	ok = publish_body_parse((const char *)body.data, body.offset,
-	    &job->body, err, sizeof(err));
-	if (ok && !publish_key(req, job, &body)) {
-		(void)kore_strlcpy(err, "Idempotency-Key must be 1 to 128 "
-		    "printable ASCII characters", sizeof(err));
-		ok = 0;
-	}
-	kore_buf_cleanup(&body);
-	if (!ok) {
-		publish_job_free(job);
-		return (http_reply_error(req, 400, err));
-	}
-
-	if (!publish_topics_ok(req, rule, &job->body) ||
-	    !publish_rate_ok(req, rule, job->body.count)) {
-		publish_job_free(job);
+	job = publish_prepare(req, &acc, who);
+	access_grant_free(acc.grant);
+	if (job == NULL)
 		return (KORE_RESULT_OK);
-	}
 
 	if (!store_append_ready()) {
 		publish_job_free(job);
@@ -133,6 +115,46 @@ publish_start(struct http_request *req)
 
 	/* Runs again from the top: answers now or sleeps. */
 	return (http_publish(req));
+}
+
+/* The events of the body, if the publisher may send them now; or NULL. */
+static struct commit_job *
+publish_prepare(struct http_request *req, const struct access *acc,
+    const char *who)
+{
+	struct commit_job	*job;
+	struct kore_buf		body;
+	char			err[128];
+	int			ok;
+
+	kore_buf_init(&body, 1024);
+	if (!publish_read(req, &body)) {
+		kore_buf_cleanup(&body);
+		http_reply_error(req, 400, "cannot read body");
+		return (NULL);
+	}
+
+	job = kore_calloc(1, sizeof(*job));
+	ok = publish_body_parse((const char *)body.data, body.offset,
+	    &job->body, err, sizeof(err));
+	if (ok && !publish_key(req, job, &body, who)) {
+		(void)kore_strlcpy(err, "Idempotency-Key must be 1 to 128 "
+		    "printable ASCII characters", sizeof(err));
+		ok = 0;
+	}
+	kore_buf_cleanup(&body);
+	if (!ok) {
+		publish_job_free(job);
+		http_reply_error(req, 400, err);
+		return (NULL);
+	}
+
+	if (!publish_topics_ok(req, acc->rule, &job->body) ||
+	    !publish_rate_ok(req, acc, who, job->body.count)) {
+		publish_job_free(job);
+		return (NULL);
+	}
+	return (job);
 }
 
 /* Everything that can be refused before the body is read. */
@@ -165,15 +187,15 @@ publish_check(struct http_request *req)
 /*
  * The optional Idempotency-Key, and the SHA-256 of the body it covers: a
  * repeat with another body is refused, not silently answered. Keys are
- * scoped by token (a digest of it, never the token): one tenant cannot
- * claim a key that another will use and have its publish answered
- * "replayed" while nothing was stored.
+ * scoped by publisher (a digest of its identity, never a token): one
+ * tenant cannot claim a key that another will use and have its publish
+ * answered "replayed" while nothing was stored.
  */
 static int
 publish_key(struct http_request *req, struct commit_job *job,
-    const struct kore_buf *body)
+    const struct kore_buf *body, const char *who)
 {
-	const char	*key, *hdr, *token;
+	const char	*key;
 	u_int8_t	md[SHA256_DIGEST_LENGTH];
 	char		scope[PUBLISH_SCOPE_LEN * 2 + 1];
 	size_t		i, len;
@@ -189,10 +211,7 @@ publish_key(struct http_request *req, struct commit_job *job,
 			return (KORE_RESULT_ERROR);
 	}
 
-	if (!http_request_header(req, "authorization", &hdr) ||
-	    (token = auth_bearer_token(hdr)) == NULL)
-		token = "";
-	(void)SHA256((const u_int8_t *)token, strlen(token), md);
+	(void)SHA256((const u_int8_t *)who, strlen(who), md);
 	for (i = 0; i < PUBLISH_SCOPE_LEN; i++)
 		(void)snprintf(scope + i * 2, 3, "%02x", md[i]);
 
@@ -207,22 +226,31 @@ publish_key(struct http_request *req, struct commit_job *job,
 	return (KORE_RESULT_OK);
 }
 
-/* The token's rule: SSEHUB_TOKEN (everything) or a publish rule. */
-static const struct acl_rule *
-publish_auth(struct http_request *req)
+/*
+ * The bearer: SSEHUB_TOKEN (everything), a publish rule of the ACL file,
+ * or a JWT with a publish claim. who is the publisher's identity, for
+ * idempotency keys and the rate limit.
+ */
+static int
+publish_auth(struct http_request *req, struct access *acc, char *who,
+    size_t len)
 {
-	const struct acl_rule	*rule;
-	const char		*hdr;
+	const char	*hdr, *token;
 
 	if (!http_request_header(req, "authorization", &hdr))
 		hdr = NULL;
-	rule = acl_find(&acl, ACL_PUBLISH, auth_bearer_token(hdr));
-	if (rule == NULL) {
-		http_response_header(req, "www-authenticate",
-		    "Bearer realm=\"ssehub\"");
-		http_reply_error(req, 401, "missing or wrong bearer token");
+	token = auth_bearer_token(hdr);
+	if (token == NULL || !access_check(acc, ACL_PUBLISH, token,
+	    (int64_t)time(NULL))) {
+		http_response_header(req, "www-authenticate", token == NULL ?
+		    "Bearer realm=\"ssehub\"" :
+		    "Bearer realm=\"ssehub\", error=\"invalid_token\"");
+		http_reply_error(req, 401, token == NULL ?
+		    "missing bearer token" : acc->why);
+		return (KORE_RESULT_ERROR);
 	}
-	return (rule);
+	access_identity(acc, token, who, len);
+	return (KORE_RESULT_OK);
 }
 
 static int
@@ -243,15 +271,15 @@ publish_topics_ok(struct http_request *req, const struct acl_rule *rule,
 	return (KORE_RESULT_OK);
 }
 
-/* SSEHUB_PUBLISH_RATE events per second per token, over all workers. */
+/* SSEHUB_PUBLISH_RATE events per second per publisher, over all workers. */
 static int
-publish_rate_ok(struct http_request *req, const struct acl_rule *rule,
-    size_t n)
+publish_rate_ok(struct http_request *req, const struct access *acc,
+    const char *who, size_t n)
 {
 	char		msg[96], after[16];
 	u_int32_t	retry;
 
-	if (quota_publish(acl_index(&acl, rule), (u_int32_t)n,
+	if (quota_publish(access_bucket(acc, who), (u_int32_t)n,
 	    settings.publish_rate, kore_time_ms(), &retry))
 		return (KORE_RESULT_OK);
 

@@ -21,13 +21,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "access.h"
 #include "acl.h"
 #include "auth.h"
+#include "cookie.h"
 #include "cursor.h"
 #include "http_cors.h"
 #include "http_reply.h"
 #include "hub.h"
+#include "jwt_verify.h"
 #include "quota.h"
 #include "publish_body.h"
 #include "query.h"
@@ -45,7 +49,9 @@ struct stream_args {
 	char			names[HUB_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
 	char			cursor[QUERY_VALUE_MAX + 1];
 	int			has_cursor;
-	char			token[QUERY_VALUE_MAX + 1];
+	char			query_token[QUERY_VALUE_MAX + 1];
+	char			cookie_token[JWT_TOKEN_MAX + 1];
+	struct access		access;
 	const char		*error;
 };
 
@@ -54,6 +60,8 @@ static int	stream_topic(const char *, size_t, void *);
 static int	stream_cursor(const char *, size_t, void *);
 static int	stream_token(const char *, size_t, void *);
 static int	stream_authorize(struct http_request *, struct stream_args *);
+static const char *stream_bearer(struct http_request *, struct stream_args *);
+static void	stream_unauthorized(struct http_request *, const char *);
 static void	stream_open(struct http_request *);
 static void	stream_deadline(struct connection *);
 static int	stream_admit(struct http_request *, struct hub_request *);
@@ -85,6 +93,7 @@ http_stream(struct http_request *req)
 
 	stream_open(req);
 	if (!stream_admit(req, &a.hr)) {
+		access_grant_free(a.hr.grant);
 		stream_refuse(req);
 		return (KORE_RESULT_OK);
 	}
@@ -120,33 +129,34 @@ stream_parse(struct http_request *req, struct stream_args *a)
 }
 
 /*
- * The token comes from Authorization or, for EventSource (which cannot
- * set headers), the access_token query argument. Named private topics
- * must all be readable; a stream of every topic silently skips the
- * private ones it may not read (hub.c checks each event, replayed or
- * live).
+ * Named private topics must all be readable; a stream of every topic
+ * silently skips the private ones it may not read (sub_wants() checks
+ * each event, replayed or live). A JWT's grant goes to the hub with the
+ * stream, which ends it when the token expires or is revoked.
  */
 static int
 stream_authorize(struct http_request *req, struct stream_args *a)
 {
-	const char	*hdr, *token;
+	const char	*token;
 	char		msg[128];
 	int		i;
 
-	if (!http_request_header(req, "authorization", &hdr))
-		hdr = NULL;
-	if ((token = auth_bearer_token(hdr)) == NULL && a->token[0] != '\0')
-		token = a->token;
-
-	a->hr.rule = acl_find(&acl, ACL_SUBSCRIBE, token);
-	if (token != NULL && a->hr.rule == NULL) {
-		http_reply_error(req, 401, "unknown access token");
+	if ((token = stream_bearer(req, a)) == NULL && a->error != NULL) {
+		stream_unauthorized(req, a->error);
 		return (KORE_RESULT_ERROR);
 	}
+	if (!access_check(&a->access, ACL_SUBSCRIBE, token,
+	    (int64_t)time(NULL))) {
+		stream_unauthorized(req, a->access.why);
+		return (KORE_RESULT_ERROR);
+	}
+	a->hr.rule = a->access.rule;
+	a->hr.grant = a->access.grant;
 
 	for (i = 0; i < a->hr.ntopics; i++) {
 		if (acl_can_read(&acl, a->hr.rule, a->hr.topics[i]))
 			continue;
+		access_grant_free(a->hr.grant);
 		(void)snprintf(msg, sizeof(msg), "topic %s is private",
 		    a->hr.topics[i]);
 		http_reply_error(req, 403, msg);
@@ -154,6 +164,45 @@ stream_authorize(struct http_request *req, struct stream_args *a)
 	}
 
 	return (KORE_RESULT_OK);
+}
+
+/*
+ * The token, first found of: Authorization (not for EventSource, which
+ * cannot set headers), the ssehub_token cookie (EventSource with
+ * credentials, on the application's own site), the access_token query
+ * argument (which proxies log). NULL for none, or with a->error set for
+ * one that cannot be a token.
+ */
+static const char *
+stream_bearer(struct http_request *req, struct stream_args *a)
+{
+	const char	*hdr, *v;
+	size_t		len;
+
+	if (http_request_header(req, "authorization", &hdr) &&
+	    (v = auth_bearer_token(hdr)) != NULL && *v != '\0')
+		return (v);
+
+	if (http_request_header(req, "cookie", &hdr) &&
+	    (v = cookie_find(hdr, "ssehub_token", &len)) != NULL && len > 0) {
+		if (len > JWT_TOKEN_MAX) {
+			a->error = "token over 8192 bytes";
+			return (NULL);
+		}
+		memcpy(a->cookie_token, v, len);
+		a->cookie_token[len] = '\0';
+		return (a->cookie_token);
+	}
+
+	return (a->query_token[0] != '\0' ? a->query_token : NULL);
+}
+
+static void
+stream_unauthorized(struct http_request *req, const char *why)
+{
+	http_response_header(req, "www-authenticate",
+	    "Bearer realm=\"ssehub\", error=\"invalid_token\"");
+	http_reply_error(req, 401, why);
 }
 
 /* Repeated topics are kept once; at most HUB_TOPICS_MAX distinct. */
@@ -190,7 +239,7 @@ stream_token(const char *v, size_t len, void *arg)
 {
 	struct stream_args	*a = arg;
 
-	memcpy(a->token, v, len + 1);
+	memcpy(a->query_token, v, len + 1);
 	return (RESULT_OK);
 }
 

@@ -20,12 +20,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "access.h"
 #include "acl.h"
 #include "frame.h"
+#include "grant.h"
 #include "hub.h"
 #include "pg_array.h"
 #include "publish_body.h"
 #include "replay.h"
+#include "revoke.h"
 #include "settings.h"
 #include "sse_frame.h"
 #include "stats.h"
@@ -34,6 +37,7 @@
 #include "window.h"
 
 #define HUB_TIDY_MS		250
+#define HUB_EXPIRE_MS		1000
 
 static void		hub_fanout(struct frame *);
 static void		hub_deliver(struct sub *, struct frame *);
@@ -45,10 +49,14 @@ static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
 static void		hub_heartbeat(void *, u_int64_t);
+static void		hub_expire(void *, u_int64_t);
+static void		hub_end(struct sub *, const char *, int);
 static char		*hub_topics_literal(const struct hub_request *);
 
 static TAILQ_HEAD(, sub)	hub_subs = TAILQ_HEAD_INITIALIZER(hub_subs);
 static TAILQ_HEAD(, sub)	hub_dead = TAILQ_HEAD_INITIALIZER(hub_dead);
+/* Streams opened with a JWT: they end when it expires or is revoked. */
+static TAILQ_HEAD(, sub)	hub_granted = TAILQ_HEAD_INITIALIZER(hub_granted);
 static TAILQ_HEAD(, sub_link)	hub_wildcard =
     TAILQ_HEAD_INITIALIZER(hub_wildcard);
 static struct frame		*hub_beat;
@@ -72,6 +80,8 @@ hub_init(void)
 
 	kore_timer_add(hub_heartbeat, settings.heartbeat_ms, NULL, 0);
 	kore_timer_add(hub_tidy, HUB_TIDY_MS, NULL, 0);
+	if (access_jwt_on())
+		kore_timer_add(hub_expire, HUB_EXPIRE_MS, NULL, 0);
 }
 
 void
@@ -98,6 +108,8 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	sub->cursor = r->cursor;
 	sub->topics_lit = hub_topics_literal(r);
 	sub->rule = r->rule;
+	if ((sub->grant = r->grant) != NULL)
+		TAILQ_INSERT_TAIL(&hub_granted, sub, grant_list);
 	sub->counted = r->counted;
 	memcpy(sub->addr, r->addr, sizeof(sub->addr));
 	sub->fresh = 1;
@@ -313,6 +325,8 @@ hub_disconnect(struct connection *c)
 
 	c->hdlr_extra = NULL;
 	TAILQ_REMOVE(&hub_subs, sub, list);
+	if (sub->grant != NULL)
+		TAILQ_REMOVE(&hub_granted, sub, grant_list);
 	replay_forget(sub);
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;
@@ -385,4 +399,54 @@ hub_heartbeat(void *arg, u_int64_t now)
 			kore_connection_start_idletimer(c);
 		sub_comment(sub, hub_beat);
 	}
+}
+
+/* A stream ends when exp (plus leeway) passes: it comes back with a new token. */
+static void
+hub_expire(void *arg, u_int64_t now)
+{
+	struct sub	*sub, *next;
+	int64_t		wall = (int64_t)time(NULL);
+
+	(void)arg;
+	(void)now;
+
+	for (sub = TAILQ_FIRST(&hub_granted); sub != NULL; sub = next) {
+		next = TAILQ_NEXT(sub, grant_list);
+		if (sub->grant->expires != 0 && wall >= sub->grant->expires)
+			hub_end(sub, "token expired", 1);
+	}
+}
+
+void
+hub_revoked(void)
+{
+	struct sub	*sub, *next;
+	int64_t		wall = (int64_t)time(NULL);
+
+	for (sub = TAILQ_FIRST(&hub_granted); sub != NULL; sub = next) {
+		next = TAILQ_NEXT(sub, grant_list);
+		if (revoke_matches(sub->grant, wall))
+			hub_end(sub, "token revoked", 0);
+	}
+}
+
+/*
+ * Ends a stream with a comment saying why (and, when it may come back
+ * with a fresh token, when), written at once if the socket takes it.
+ */
+static void
+hub_end(struct sub *sub, const char *why, int retry)
+{
+	struct connection	*c = sub->c;
+	char			buf[64];
+	size_t			len;
+
+	len = 0;
+	if (retry)
+		len = sse_retry_encode(buf, sizeof(buf), hub_retry_ms());
+	len += (size_t)snprintf(buf + len, sizeof(buf) - len, ": %s\n\n", why);
+	net_send_queue(c, buf, len);
+	(void)net_send_flush(c);
+	kore_connection_disconnect(c);
 }

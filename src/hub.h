@@ -17,6 +17,7 @@
 
 struct connection;
 struct acl_rule;
+struct grant;
 
 struct hub_request {
 	int		ntopics;		/* 0: every topic */
@@ -24,6 +25,7 @@ struct hub_request {
 	int		cursor_kind;		/* CURSOR_* */
 	uint64_t	cursor;
 	const struct acl_rule *rule;		/* may read private topics */
+	struct grant	*grant;			/* a JWT's: the hub takes it */
 	int		counted;		/* in quota_stream_enter */
 	uint8_t		addr[QUOTA_ADDR_LEN];
 };
@@ -38,5 +40,7 @@ void		hub_start(uint64_t head);
 void		hub_publish(const struct store_event *);
 /* bus.c: the ids up to last were removed before this worker read them. */
 void		hub_gap(uint64_t last);
+/* revoke_feed.c: new revocations are known; their streams end. */
+void		hub_revoked(void);
 
 #endif

@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "quota.h"
 #include "result.h"
 
@@ -124,12 +125,7 @@ quota_count(const struct quota_addr *s)
 static uint32_t
 quota_hash(const uint8_t *a)
 {
-	uint32_t	h = 2166136261u;	/* FNV-1a */
-	size_t		i;
-
-	for (i = 0; i < QUOTA_ADDR_LEN; i++)
-		h = (h ^ a[i]) * 16777619u;
-	return (h);
+	return (fnv_bytes(FNV_SEED, a, QUOTA_ADDR_LEN));
 }
 
 /* The live slot of a, or (create) a free one for it, or NULL. */

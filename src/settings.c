@@ -26,6 +26,7 @@ static int	settings_copy(char *, size_t, const char *, const char *,
 		    char *, size_t);
 static int	settings_var(struct settings *, const char *, char *, size_t);
 static int	settings_local_db(struct settings *, char *, size_t);
+static int	settings_jwt(struct settings *, char *, size_t);
 
 int
 settings_load(struct settings *s, char *err, size_t errlen)
@@ -93,7 +94,40 @@ settings_load(struct settings *s, char *err, size_t errlen)
 		return (RESULT_ERROR);
 	s->publish_rate = (uint32_t)v;
 
+	if (!settings_jwt(s, err, errlen))
+		return (RESULT_ERROR);
 	return (settings_token(s, err, errlen));
+}
+
+/* JSON Web Tokens: one key, a secret or a PEM file (jwt_verify.h). */
+static int
+settings_jwt(struct settings *s, char *err, size_t errlen)
+{
+	const char	*names[] = { "SSEHUB_JWT_SECRET", "SSEHUB_JWT_KEY",
+			    "SSEHUB_JWT_AUDIENCE", "SSEHUB_JWT_ISSUER" };
+	char		*dst[] = { s->jwt_secret, s->jwt_key, s->jwt_audience,
+			    s->jwt_issuer };
+	size_t		len[] = { sizeof(s->jwt_secret), sizeof(s->jwt_key),
+			    sizeof(s->jwt_audience), sizeof(s->jwt_issuer) };
+	const char	*v;
+	uint64_t	n;
+	size_t		i;
+
+	for (i = 0; i < 4; i++) {
+		if ((v = getenv(names[i])) != NULL &&
+		    !settings_copy(dst[i], len[i], names[i], v, err, errlen))
+			return (RESULT_ERROR);
+	}
+	if (s->jwt_secret[0] != '\0' && s->jwt_key[0] != '\0') {
+		(void)snprintf(err, errlen, "set SSEHUB_JWT_SECRET or "
+		    "SSEHUB_JWT_KEY, not both");
+		return (RESULT_ERROR);
+	}
+
+	if (!settings_number("SSEHUB_JWT_LEEWAY", 5, 0, 300, &n, err, errlen))
+		return (RESULT_ERROR);
+	s->jwt_leeway = (uint32_t)n;
+	return (RESULT_OK);
 }
 
 static int

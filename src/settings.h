@@ -10,6 +10,7 @@
 
 #define SETTINGS_TOKEN_MAX	128
 #define SETTINGS_PATH_MAX	1024
+#define SETTINGS_NAME_MAX	256
 #define SETTINGS_LOCAL_PORT	5499	/* make run's cluster (Makefile) */
 
 struct settings {
@@ -26,6 +27,11 @@ struct settings {
 	uint64_t	retain_seconds;		/* 0: keep all */
 	uint32_t	streams_per_ip;		/* 0: no limit */
 	uint32_t	publish_rate;		/* events/s per token, 0: none */
+	char		jwt_secret[SETTINGS_PATH_MAX];	/* "": none */
+	char		jwt_key[SETTINGS_PATH_MAX];	/* PEM file; "": none */
+	char		jwt_audience[SETTINGS_NAME_MAX]; /* "": any */
+	char		jwt_issuer[SETTINGS_NAME_MAX];	/* "": any */
+	uint32_t	jwt_leeway;		/* seconds */
 };
 
 extern struct settings	settings;

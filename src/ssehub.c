@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <jansson.h>
+
+#include "access.h"
 #include "acl.h"
 #include "bus.h"
 #include "hub.h"
@@ -56,8 +59,16 @@ kore_parent_configure(int argc, char **argv)
 	if (!acl_load(&acl, getenv("SSEHUB_ACL"), settings.token, err,
 	    sizeof(err)))
 		fatalx("access rules: %s", err);
-	if (!quota_init(acl.nrules + 1))
+	if (!access_init(&settings, err, sizeof(err)))
+		fatalx("access tokens: %s", err);
+	if (!quota_init(access_buckets()))
 		fatalx("cannot map shared limits");
+	/* jansson seeds its hashes from /dev/urandom: not in the chroot. */
+	json_object_seed(0);
+	if (access_jwt_on()) {
+		kore_log(LOG_NOTICE, "JSON Web Tokens accepted (%s key)",
+		    access_jwt_kind());
+	}
 	if (!tls_load_keys())
 		fatalx("cannot load TLS keys (`make cert` makes a pair for "
 		    "development)");

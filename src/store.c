@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "db.h"
+#include "revoke.h"
 #include "store.h"
 
 /*
@@ -27,8 +28,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	8
-#define STORE_VERSION	"ssehub schema 8"
+#define STORE_SCHEMA	9
+#define STORE_VERSION	"ssehub schema 9"
 
 struct store_rows {
 	PGresult	*res;
@@ -55,6 +56,7 @@ static void	store_appended(PGresult *, void *);
 static void	store_id_answer(PGresult *, struct store_call *, int);
 static void	store_once_done(PGresult *, void *);
 static void	store_vacuum_done(PGresult *, void *);
+static void	store_revoked_done(PGresult *, void *);
 static int	store_call(struct db *, const char *, int,
 		    const char *const *, void *, void *, db_result_cb);
 static uint64_t	store_value_u64(PGresult *, int, int);
@@ -282,13 +284,6 @@ static const char store_sql_migrate[] =
 "  UPDATE ssehub.trim SET trimmed_through = v_to; "
 "  RETURN n; "
 "END $f$;"
-/* Expired idempotency keys, a batch per call, retention on or not. */
-"CREATE OR REPLACE FUNCTION ssehub.purge_keys(p_batch int DEFAULT 1000)"
-"  RETURNS bigint LANGUAGE sql AS $f$ "
-"  WITH gone AS (DELETE FROM ssehub.idempotency WHERE key IN"
-"    (SELECT key FROM ssehub.idempotency"
-"     WHERE created_at < now() - interval '24 hours' LIMIT p_batch)"
-"    RETURNING 1) SELECT count(*) FROM gone $f$;"
 /*
  * Ids follow commit order for SQL publishes too: the numbering lock is
  * taken before the rows are chosen (a drainer that chose first and locked
@@ -316,6 +311,49 @@ static const char store_sql_migrate[] =
 "  PERFORM ssehub.append(t, e, d); "
 "  RETURN cardinality(t); "
 "END $f$;"
+/*
+ * Revoked JSON Web Tokens, by id (jti) or subject (sub), each until a
+ * time after which its tokens have expired anyway. Workers follow the
+ * table by seq: a revocation takes a lock held to its COMMIT before it
+ * draws its seq, so seqs become visible in order and "seq > N" never
+ * skips one that commits late (as ids do, above).
+ */
+"CREATE TABLE IF NOT EXISTS ssehub.revoked ("
+"  seq bigint PRIMARY KEY,"
+"  jti text CHECK (octet_length(jti) BETWEEN 1 AND 128),"
+"  subject text CHECK (octet_length(subject) BETWEEN 1 AND 128),"
+"  revoked_at timestamptz NOT NULL DEFAULT now(),"
+"  until timestamptz NOT NULL,"
+"  CHECK ((jti IS NULL) <> (subject IS NULL)));"
+"CREATE OR REPLACE FUNCTION ssehub.revoke(p_jti text, p_subject text,"
+"  p_until timestamptz) RETURNS bigint LANGUAGE plpgsql AS $f$ "
+"DECLARE v_seq bigint; "
+"BEGIN "
+"  PERFORM pg_advisory_xact_lock(7283451004); "
+"  SELECT coalesce(max(seq), 0) + 1 INTO v_seq FROM ssehub.revoked; "
+"  INSERT INTO ssehub.revoked (seq, jti, subject, until)"
+"    VALUES (v_seq, p_jti, p_subject,"
+"      coalesce(p_until, now() + interval '1 day')); "
+"  PERFORM pg_notify('ssehub_revoked', ''); "
+"  RETURN v_seq; "
+"END $f$;"
+"CREATE OR REPLACE FUNCTION ssehub.revoke_token(jti text,"
+"  until timestamptz DEFAULT NULL) RETURNS bigint LANGUAGE sql AS $f$ "
+"  SELECT ssehub.revoke(jti, NULL, until) $f$;"
+"CREATE OR REPLACE FUNCTION ssehub.revoke_subject(sub text,"
+"  until timestamptz DEFAULT NULL) RETURNS bigint LANGUAGE sql AS $f$ "
+"  SELECT ssehub.revoke(NULL, sub, until) $f$;"
+/* Expired keys and revocations, a batch each per call, retention on or not. */
+"CREATE OR REPLACE FUNCTION ssehub.purge_keys(p_batch int DEFAULT 1000)"
+"  RETURNS bigint LANGUAGE sql AS $f$ "
+"  WITH gone AS (DELETE FROM ssehub.idempotency WHERE key IN"
+"    (SELECT key FROM ssehub.idempotency"
+"     WHERE created_at < now() - interval '24 hours' LIMIT p_batch)"
+"    RETURNING 1),"
+"  revs AS (DELETE FROM ssehub.revoked WHERE seq IN"
+"    (SELECT seq FROM ssehub.revoked WHERE until < now() LIMIT p_batch)"
+"    RETURNING 1)"
+"  SELECT (SELECT count(*) FROM gone) + (SELECT count(*) FROM revs) $f$;"
 "COMMENT ON TABLE ssehub.events IS '" STORE_VERSION "';";
 
 static const char store_sql_version[] =
@@ -323,7 +361,7 @@ static const char store_sql_version[] =
     " 'pg_class'), '')";
 
 static const char store_sql_listen[] =
-    "LISTEN ssehub; LISTEN ssehub_outbox;";
+    "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_revoked;";
 
 /*
  * A page of events above a cursor, with the head and the trim point read
@@ -380,6 +418,16 @@ static const char store_sql_append_once[] =
     "$1::text, $2::text, $3::text[], $4::text[], $5::text[])";
 
 static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
+
+static const char store_sql_revoked[] =
+    "SELECT seq, CASE WHEN jti IS NULL THEN 2 ELSE 1 END,"
+    " coalesce(jti, subject), extract(epoch FROM revoked_at)::bigint,"
+    " extract(epoch FROM until)::bigint"
+    " FROM ssehub.revoked WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int";
+
+static const char store_sql_revoke[] =
+    "SELECT ssehub.revoke(nullif($1::text, ''), nullif($2::text, ''),"
+    " to_timestamp(nullif($3::bigint, 0)))";
 
 /*
  * The parent brings the schema up to date before any worker exists, so
@@ -573,6 +621,10 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 	(void)arg;
 	if (strcmp(channel, "ssehub_outbox") == 0) {
 		store_hooks.outbox();
+		return;
+	}
+	if (strcmp(channel, "ssehub_revoked") == 0) {
+		store_hooks.revoked();
 		return;
 	}
 
@@ -846,4 +898,61 @@ static uint64_t
 store_value_u64(PGresult *res, int row, int col)
 {
 	return (strtoull(PQgetvalue(res, row, col), NULL, 10));
+}
+
+int
+store_revocations(uint64_t after, store_revoked_cb cb, void *arg)
+{
+	char		a[24], n[16];
+	const char	*v[2];
+
+	(void)snprintf(a, sizeof(a), "%" PRIu64, after);
+	(void)snprintf(n, sizeof(n), "%d", STORE_REVOKED_PAGE);
+	v[0] = a;
+	v[1] = n;
+	return (store_call(store_log, store_sql_revoked, 2, v, cb, arg,
+	    store_revoked_done));
+}
+
+static void
+store_revoked_done(PGresult *res, void *arg)
+{
+	struct store_call	*call = arg;
+	store_revoked_cb	cb = (store_revoked_cb)call->cb;
+	struct store_revocation	*rows;
+	int			i, n;
+
+	if (res == NULL) {
+		cb(0, NULL, 0, call->arg);
+		kore_free(call);
+		return;
+	}
+
+	n = PQntuples(res);
+	rows = kore_calloc(n > 0 ? n : 1, sizeof(*rows));
+	for (i = 0; i < n; i++) {
+		rows[i].seq = store_value_u64(res, i, 0);
+		rows[i].kind = atoi(PQgetvalue(res, i, 1));
+		rows[i].id = PQgetvalue(res, i, 2);
+		rows[i].at = strtoll(PQgetvalue(res, i, 3), NULL, 10);
+		rows[i].until = strtoll(PQgetvalue(res, i, 4), NULL, 10);
+	}
+	cb(1, rows, (size_t)n, call->arg);
+	kore_free(rows);
+	kore_free(call);
+}
+
+int
+store_revoke(int kind, const char *id, int64_t until, store_id_cb cb,
+    void *arg)
+{
+	char		u[24];
+	const char	*v[3];
+
+	(void)snprintf(u, sizeof(u), "%" PRId64, until);
+	v[0] = (kind == REVOKE_JTI) ? id : "";
+	v[1] = (kind == REVOKE_SUBJECT) ? id : "";
+	v[2] = u;
+	return (store_call(store_writer, store_sql_revoke, 3, v, cb, arg,
+	    store_id_done));
 }

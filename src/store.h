@@ -29,6 +29,8 @@ struct store_hooks {
 	void	(*appended)(uint64_t last);
 	/* An application committed events into the outbox. */
 	void	(*outbox)(void);
+	/* A token was revoked somewhere. */
+	void	(*revoked)(void);
 };
 
 /* Which connection reads (store_fetch, store_bounds). */
@@ -51,6 +53,19 @@ struct store_once {
 };
 
 typedef void	(*store_once_cb)(const struct store_once *, void *);
+
+/* A row of ssehub.revoked; kind is REVOKE_JTI or REVOKE_SUBJECT. */
+struct store_revocation {
+	uint64_t	seq;
+	int		kind;
+	const char	*id;
+	int64_t		at;
+	int64_t		until;
+};
+
+/* ok == 0 on failure; rows valid only during the call. */
+typedef void	(*store_revoked_cb)(int ok, const struct store_revocation *,
+		    size_t n, void *);
 
 void	store_migrate_now(const char *conninfo);
 void	store_init(const char *conninfo, const struct store_hooks *,
@@ -77,5 +92,11 @@ int	store_drain_outbox(store_id_cb, void *);
 int	store_trim(uint64_t keep, uint64_t seconds, store_id_cb, void *);
 int	store_purge_keys(store_id_cb, void *);
 int	store_vacuum(void);
+/* Revocations above seq after, oldest first, on the log connection. */
+#define STORE_REVOKED_PAGE	1000
+int	store_revocations(uint64_t after, store_revoked_cb, void *);
+/* Revokes id (a jti or a subject: kind) until (unix s; 0: a day). */
+int	store_revoke(int kind, const char *id, int64_t until, store_id_cb,
+	    void *);
 
 #endif

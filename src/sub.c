@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access.h"
 #include "acl.h"
 #include "frame.h"
 #include "queue_policy.h"
@@ -238,6 +239,7 @@ sub_free(struct sub *sub)
 {
 	if (sub->state != SUB_CLOSED)
 		sub_fail(sub, "freed", sub->cursor);
+	access_grant_free(sub->grant);
 	kore_free(sub->topics_lit);
 	kore_free(sub);
 }

@@ -30,6 +30,7 @@
 
 struct connection;
 struct acl_rule;
+struct grant;
 struct frame;
 struct sub;
 struct sub_queue;
@@ -45,6 +46,7 @@ struct sub_link {
 struct sub {
 	TAILQ_ENTRY(sub)	list;		/* hub.c: open, or to reap */
 	TAILQ_ENTRY(sub)	run_list;	/* replay.c: to run or retry */
+	TAILQ_ENTRY(sub)	grant_list;	/* hub.c: has a grant */
 	struct sub_queue	*run_on;	/* which replay list, or NULL */
 	struct connection	*c;		/* NULL once CLOSED */
 	enum sub_state		state;
@@ -56,6 +58,7 @@ struct sub {
 	u_int8_t		addr[QUOTA_ADDR_LEN];
 	char			*topics_lit;	/* text[] literal; NULL: all */
 	const struct acl_rule	*rule;		/* for private topics */
+	struct grant		*grant;		/* a JWT's, owned; or NULL */
 	int			ntopics;	/* 0: every topic */
 	struct sub_link		links[];
 };

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "fnv.h"
 #include "topics.h"
 
 #define TOPICS_BUCKETS_MIN	256
@@ -35,13 +36,7 @@ topics_init(void)
 static uint32_t
 topics_hash(const char *s)
 {
-	uint32_t	h = 2166136261u;
-
-	while (*s != '\0') {
-		h ^= (uint8_t)*s++;
-		h *= 16777619u;
-	}
-	return (h);
+	return (fnv_string(FNV_SEED, s));
 }
 
 struct topic *

@@ -16,14 +16,19 @@ main(void)
 	int		 failed;
 
 	sr = srunner_create(acl_suite());
+	srunner_add_suite(sr, access_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, cookie_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, follow_suite());
+	srunner_add_suite(sr, grant_suite());
+	srunner_add_suite(sr, jwt_verify_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());
 	srunner_add_suite(sr, queue_policy_suite());
 	srunner_add_suite(sr, quota_suite());
+	srunner_add_suite(sr, revoke_suite());
 	srunner_add_suite(sr, settings_suite());
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, stats_suite());
