@@ -315,27 +315,39 @@ describe('HS256 (SSEHUB_JWT_SECRET, audience, issuer)', () => {
     };
     // The 4k+1 case must really be 4k+1 long.
     assert.equal(cases['payload of impossible length (4k+1)'].split('.')[1].length % 4, 1);
+    // Every case is tried; the failures are listed together.
+    const failures = [];
+    const expect401 = (opts, what) => refused(HS_PORT, 401, opts, what).catch((e) => failures.push(e.message.split('\n')[0]));
     for (const [what, t] of Object.entries(cases)) {
-      await refused(HS_PORT, 401, { path: '/stream?topic=private.u42', headers: bearer(t) }, `${what} (header, private topic)`);
+      await expect401({ path: '/stream?topic=private.u42', headers: bearer(t) }, `${what} (header, private topic)`);
       // A bad token is refused even where none is needed: it is not ignored.
-      await refused(HS_PORT, 401, { path: '/stream?topic=public', headers: bearer(t) }, `${what} (header, public topic)`);
-      if (t.length < 1800) {
-        await refused(HS_PORT, 401, { path: `/stream?topic=private.u42&${q(t)}` }, `${what} (query)`);
-      }
-      await refused(HS_PORT, 401, { path: '/stream?topic=private.u42', headers: cookie(t) }, `${what} (cookie)`);
+      await expect401({ path: '/stream?topic=public', headers: bearer(t) }, `${what} (header, public topic)`);
+      if (t.length < 1800) await expect401({ path: `/stream?topic=private.u42&${q(t)}` }, `${what} (query)`);
+      await expect401({ path: '/stream?topic=private.u42', headers: cookie(t) }, `${what} (cookie)`);
     }
-    // Bad tokens on /publish as well.
-    for (const what of ['signed with another secret', 'alg none, empty signature', 'wrong audience', 'malformed base64 in the payload (validly signed)']) {
-      const t = hs(claims({ aud: AUD, iss: ISS, publish: ['*'] }));
-      const bad = what === 'wrong audience' ? hsUser({ aud: 'x', publish: ['*'] })
-        : what === 'signed with another secret' ? jwt(claims({ aud: AUD, iss: ISS, publish: ['*'] }), { key: otherSecret })
-          : what === 'alg none, empty signature' ? jwt(claims({ aud: AUD, iss: ISS, publish: ['*'] }), { alg: 'none' })
-            : signRaw(`${t.split('.')[0]}.${t.split('.')[1].slice(0, 6)}*${t.split('.')[1].slice(7)}`, { key: SECRET });
+    assert.deepEqual(failures, [], `${failures.length} bad tokens not refused as they should be`);
+  });
+
+  test('bad tokens on /publish: 401, JSON error, WWW-Authenticate, nothing stored', async () => {
+    const good = { aud: AUD, iss: ISS, publish: ['*'] };
+    const [h, p] = hs(claims(good)).split('.');
+    const cases = {
+      'signed with another secret': jwt(claims(good), { key: randomBytes(32).toString('hex') }),
+      'alg none': jwt(claims(good), { alg: 'none' }),
+      'wrong audience': hsUser({ ...good, aud: 'x' }),
+      'not yet valid': hsUser({ ...good, nbf: now() + 60 }),
+      'malformed base64 in the payload (validly signed)': signRaw(`${h}.${p.slice(0, 6)}*${p.slice(7)}`, { key: SECRET }),
+      'two parts': `${h}.${p}`,
+    };
+    for (const t of Object.values(cases)) minted['jwt-hs'].push(t);
+    const failures = [];
+    for (const [what, bad] of Object.entries(cases)) {
       const r = await publish(HS_PORT, { topic: 'chat.x', data: `bad-${run}` }, bearer(bad));
-      assert.equal(r.status, 401, `${what} on /publish: ${r.status}`);
-      assert.equal(typeof r.json?.error, 'string', `${what} on /publish: JSON`);
-      assert.match(r.headers['www-authenticate'] || '', /error="invalid_token"/, `${what} on /publish`);
+      if (r.status !== 401 || typeof r.json?.error !== 'string' || !/error="invalid_token"/.test(r.headers['www-authenticate'] || '')) {
+        failures.push(`${what}: ${r.status} ${r.body} www-authenticate: ${r.headers['www-authenticate']}`);
+      }
     }
+    assert.deepEqual(failures, []);
     assert.equal(countData(`bad-${run}`), 0);
   });
 
@@ -514,8 +526,13 @@ describe('HS256 (SSEHUB_JWT_SECRET, audience, issuer)', () => {
     console.log(`# stream ended ${at - due} ms after exp + leeway`);
     assert.ok(at >= due - 1000, `ended ${due - at} ms before exp + leeway`);
     assert.ok(at <= due + 2000, `ended ${at - due} ms after exp + leeway`);
-    assert.match(s.raw, /: token expired\r?\n(?:[^\n]*\n)*?retry: \d+\r?\n\r?\n$/, `tail: ${JSON.stringify(s.raw.slice(-120))}`);
-    const finalRetry = Number(/retry: (\d+)\r?\n\r?\n$/.exec(s.raw)[1]);
+    // After the last event: the comment and a retry (in either order),
+    // ending on a blank line.
+    const tail = s.raw.slice(s.raw.lastIndexOf('data: before expiry'));
+    assert.match(tail, /\n: token expired\r?\n/, `tail: ${JSON.stringify(tail)}`);
+    assert.match(tail, /\nretry: \d+\r?\n/, `tail: ${JSON.stringify(tail)}`);
+    assert.match(tail, /\n\r?\n$/, `tail: ${JSON.stringify(tail)}`);
+    const finalRetry = Number(/\nretry: (\d+)\r?\n/.exec(tail)[1]);
     assert.ok(finalRetry >= 1000 && finalRetry <= 3000, `final retry ${finalRetry} (first ${firstRetry})`);
     // Others stay open; the expired token cannot come back.
     assert.equal(control.closed, false, 'a stream with a live token stays');
@@ -630,7 +647,7 @@ describe('HS256 (SSEHUB_JWT_SECRET, audience, issuer)', () => {
     // A body with neither is a 400.
     r = await post({ who: 'x' }, bearer(TOKEN));
     assert.equal(r.status, 400);
-    assert.equal(typeof r.json?.error, 'string');
+    assert.equal(typeof r.json?.error, 'string', `not a JSON error: ${r.body}`);
   });
 
   test('no token in the log or in /metrics', async () => {
