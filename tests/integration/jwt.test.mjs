@@ -858,6 +858,28 @@ describe('revocation across two nodes on one database', () => {
     });
   }
 
+  test('a revocation made after the newest row was purged still reaches both nodes', async () => {
+    const jti = `pj-${run}`;
+    const t = jwt(claims({ jti, subscribe: ['private.n'] }), { key: SECRET });
+    minted['jwt-n1'].push(t);
+    minted['jwt-n2'].push(t);
+    const streams = [await open(new Stream(N1_PORT, { path: '/stream?topic=private.n', headers: bearer(t) })),
+      await open(new Stream(N2_PORT, { path: '/stream?topic=private.n', headers: bearer(t) }))];
+    // The newest revocation is a short one: both nodes read it, it runs
+    // out, and the purge (worker 1 runs it every minute) removes it.
+    psql(`SELECT ssehub.revoke_token(jti => 'short-${run}', until => now() + interval '1 second')`);
+    await sleep(2500);
+    psql('SELECT ssehub.purge_keys()');
+    assert.equal(psql(`SELECT count(*) FROM ssehub.revoked WHERE jti = 'short-${run}'`), '0');
+    const ends = streams.map(closeTime);
+    const t0 = Date.now();
+    await psqlScript(`SELECT ssehub.revoke_token(jti => '${jti}');`);
+    for (const s of streams) await s.until((x) => x.closed, 4000, 'revoked after a purge: stream ends');
+    const took = Math.max(...await Promise.all(ends)) - t0;
+    console.log(`# revoke after a purge: streams ended ${took} ms after the SQL call`);
+    assert.ok(took <= 2000, `${took} ms`);
+  });
+
   test('no token in either log', () => {
     for (const n of ['jwt-n1', 'jwt-n2']) noTokenIn(n, minted[n], fs.readFileSync(logOf(n), 'utf8'), `${n} log`);
   });
