@@ -388,10 +388,24 @@ describe('HS256 (SSEHUB_JWT_SECRET, audience, issuer)', () => {
     assert.ok(big.length > 8192);
     const r = await publish(HS_PORT, { topic: 'chat.x', data: `big-${run}` }, bearer(big));
     assert.equal(r.status, 401, 'over 8192 on /publish');
-    // In the query an oversize token cannot fit Kore's request line
-    // (2000 bytes): whatever answers, no stream opens.
+    // In the query an oversize token cannot fit Kore's request target
+    // (2000 bytes): ssehub answers Kore's 414 in JSON, before Kore.
     const rq = await probe(HS_PORT, { path: `/stream?topic=private.u42&${q(over)}` });
-    assert.ok(rq.status === 401 || rq.status === 414, `over 8192 in the query: ${rq.status}`);
+    assert.equal(rq.status, 414, `over 8192 in the query: ${rq.status}`);
+    assert.match(JSON.parse(rq.body).error, /request target over 1998 bytes/);
+  });
+
+  test('a query token that fits the request target works; one byte more of target is a JSON 414', async () => {
+    const base = '/stream?topic=private.u42&access_token=';
+    const t = hsUser({ subscribe: ['private.u42'], pad: 'z'.repeat(1200) });
+    minted['jwt-hs'].push(t);
+    assert.ok(base.length + t.length < 1998, `${base.length + t.length}`);
+    await accepted(HS_PORT, { path: base + t }, `${t.length}-byte token in the query`);
+    const pad = '&x=' + 'x'.repeat(1998 - base.length - t.length - 3);
+    assert.equal((base + t + pad).length, 1998);
+    const r = await probe(HS_PORT, { path: base + t + pad + 'x' });
+    assert.equal(r.status, 414, `1999-byte target: ${r.status}`);
+    assert.match(JSON.parse(r.body).error, /over 1998 bytes/);
   });
 
   test('a request head over 16384 bytes gets 431 JSON', async () => {
@@ -878,6 +892,18 @@ describe('revocation across two nodes on one database', () => {
     const took = Math.max(...await Promise.all(ends)) - t0;
     console.log(`# revoke after a purge: streams ended ${took} ms after the SQL call`);
     assert.ok(took <= 2000, `${took} ms`);
+  });
+
+  test('a revocation for ever is refused by SQL and stops nothing', async () => {
+    assert.throws(() => psql(`SELECT ssehub.revoke_subject(sub => 'inf-${run}', until => 'infinity')`), /revoked_until_finite/);
+    const jti = `after-inf-${run}`;
+    const t = jwt(claims({ jti, subscribe: ['private.n'] }), { key: SECRET });
+    minted['jwt-n1'].push(t);
+    minted['jwt-n2'].push(t);
+    const streams = [await open(new Stream(N1_PORT, { path: '/stream?topic=private.n', headers: bearer(t) })),
+      await open(new Stream(N2_PORT, { path: '/stream?topic=private.n', headers: bearer(t) }))];
+    await psqlScript(`SELECT ssehub.revoke_token(jti => '${jti}');`);
+    for (const s of streams) await s.until((x) => x.closed, 4000, 'revoked after a refused one: stream ends');
   });
 
   test('no token in either log', () => {
