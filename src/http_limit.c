@@ -34,7 +34,9 @@ static int	limit_read(struct connection *, size_t *);
 static int	limit_header_recv(struct netbuf *);
 static int	limit_over(const char *, size_t);
 static int	limit_head_full(const struct netbuf *);
+static int	limit_target_long(const struct netbuf *);
 static void	limit_refuse(struct connection *, int, const char *);
+static const char *limit_reason(int);
 
 void
 http_limit_connect(struct connection *c)
@@ -84,6 +86,10 @@ limit_header_recv(struct netbuf *nb)
 		status = 413;
 		(void)snprintf(msg, sizeof(msg), "body over %zu bytes",
 		    http_body_max);
+	} else if (limit_target_long(nb)) {
+		status = 414;
+		(void)snprintf(msg, sizeof(msg), "request target over %d bytes",
+		    HTTP_URI_LEN - 2);
 	} else if (limit_head_full(nb)) {
 		status = 431;
 		(void)snprintf(msg, sizeof(msg), "request head over %u bytes",
@@ -150,6 +156,27 @@ limit_head_full(const struct netbuf *nb)
 	    kore_mem_find(nb->buf, nb->s_off, "\n\n", 2) == NULL);
 }
 
+/*
+ * A request target Kore refuses (HTTP_URI_LEN, compiled in) with a bare
+ * 414: seen as soon as that much of it has arrived without its end.
+ */
+static int
+limit_target_long(const struct netbuf *nb)
+{
+	const u_int8_t	*sp, *end;
+	size_t		left;
+
+	if ((sp = memchr(nb->buf, ' ', nb->s_off)) == NULL)
+		return (0);
+	sp++;
+	left = nb->s_off - (size_t)(sp - nb->buf);
+	if ((end = memchr(sp, ' ', left)) == NULL)
+		end = memchr(sp, '\r', left);
+	if (end == NULL)
+		return (left >= HTTP_URI_LEN - 1);
+	return ((size_t)(end - sp) >= HTTP_URI_LEN - 1);
+}
+
 static void
 limit_refuse(struct connection *c, int status, const char *msg)
 {
@@ -164,8 +191,7 @@ limit_refuse(struct connection *c, int status, const char *msg)
 	    "content-type: application/json\r\n"
 	    "cache-control: no-store\r\n"
 	    "content-length: %zu\r\n"
-	    "connection: close\r\n\r\n", status, status == 413 ?
-	    "Request Entity Too Large" : "Request Header Fields Too Large", len);
+	    "connection: close\r\n\r\n", status, limit_reason(status), len);
 	kore_buf_append(&out, body, len);
 	net_send_queue(c, out.data, out.offset);
 	kore_buf_cleanup(&out);
@@ -174,4 +200,17 @@ limit_refuse(struct connection *c, int status, const char *msg)
 	c->flags |= CONN_CLOSE_EMPTY;
 	if (!net_send_flush(c))
 		kore_connection_disconnect(c);
+}
+
+static const char *
+limit_reason(int status)
+{
+	switch (status) {
+	case 413:
+		return ("Request Entity Too Large");
+	case 414:
+		return ("URI Too Long");
+	default:
+		return ("Request Header Fields Too Large");
+	}
 }

@@ -17,6 +17,7 @@
 
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -28,6 +29,7 @@
 #include "store.h"
 
 #define REVOKE_BODY_MAX		4096
+#define REVOKE_UNTIL_MAX	100000000000LL	/* year 5138: a date */
 
 int	http_revoke(struct http_request *);
 
@@ -132,7 +134,9 @@ revoke_parse(struct http_request *req, int *kind, char *id, int64_t *until)
 	ok = json_is_object(root) && json_is_string(v) &&
 	    (*kind == REVOKE_SUBJECT || json_object_get(root, "sub") == NULL) &&
 	    json_string_length(v) >= 1 && json_string_length(v) <= GRANT_ID_MAX &&
-	    (u == NULL || (json_is_integer(u) && json_integer_value(u) > 0));
+	    (u == NULL || (json_is_integer(u) &&
+	    json_integer_value(u) > (json_int_t)time(NULL) &&
+	    json_integer_value(u) < REVOKE_UNTIL_MAX));
 	if (ok) {
 		memcpy(id, json_string_value(v), json_string_length(v) + 1);
 		*until = (u != NULL) ? (int64_t)json_integer_value(u) : 0;
@@ -140,9 +144,9 @@ revoke_parse(struct http_request *req, int *kind, char *id, int64_t *until)
 	json_decref(root);
 
 	if (!ok) {
-		http_reply_error(req, 400, "body must be {\"jti\": \"...\"} or "
-		    "{\"sub\": \"...\"} (1 to 128 bytes), with an optional "
-		    "\"until\" (unix seconds)");
+		http_reply_error(req, 400, "body must be an object with jti or "
+		    "sub (a string of 1 to 128 bytes) and optionally until (unix "
+		    "seconds, in the future)");
 	}
 	return (ok);
 }

@@ -163,7 +163,10 @@ jwt_verify(const struct jwt_key *k, const char *token, char **claims,
 	return (RESULT_OK);
 }
 
-/* Three base64url parts, none empty: what libjwt is given at all. */
+/*
+ * Three base64url parts, none empty, none of a length no encoding has
+ * (4k + 1): libjwt would drop the odd character and accept the rest.
+ */
 static int
 jwt_shape_ok(const char *token)
 {
@@ -172,7 +175,7 @@ jwt_shape_ok(const char *token)
 	dots = run = 0;
 	for (i = 0; token[i] != '\0'; i++) {
 		if (token[i] == '.') {
-			if (run == 0)
+			if (run == 0 || run % 4 == 1)
 				return (0);
 			dots++;
 			run = 0;
@@ -183,5 +186,5 @@ jwt_shape_ok(const char *token)
 			return (0);
 		run++;
 	}
-	return (dots == 2 && run > 0);
+	return (dots == 2 && run > 0 && run % 4 != 1);
 }

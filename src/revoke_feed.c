@@ -56,8 +56,6 @@ revoke_feed_rows(int ok, const struct store_revocation *rows, size_t n,
 	}
 	if (i > 0)
 		hub_revoked();
-	if (ok && n == STORE_REVOKED_PAGE)
-		revoke_feed_again = 1;
 
 	if (revoke_feed_again) {
 		revoke_feed_again = 0;

@@ -372,11 +372,13 @@ static const char store_sql_migrate[] =
 "END $f$;"
 /*
  * Revoked JSON Web Tokens, by id (jti) or subject (sub), each until a
- * time after which its tokens have expired anyway. Workers follow the
+ * time after which its tokens have expired anyway (a finite one: for
+ * ever is a long time to keep a row, and no date for the workers). Workers follow the
  * table by seq: a revocation takes a lock held to its COMMIT before it
  * draws its seq, so seqs become visible in order and "seq > N" never
  * skips one that commits late (as ids do, above).
  */
+"CREATE SEQUENCE IF NOT EXISTS ssehub.revoked_seq;"
 "CREATE TABLE IF NOT EXISTS ssehub.revoked ("
 "  seq bigint PRIMARY KEY,"
 "  jti text CHECK (octet_length(jti) BETWEEN 1 AND 128),"
@@ -384,12 +386,24 @@ static const char store_sql_migrate[] =
 "  revoked_at timestamptz NOT NULL DEFAULT now(),"
 "  until timestamptz NOT NULL,"
 "  CHECK ((jti IS NULL) <> (subject IS NULL)));"
+"DO $m$ BEGIN "
+"  IF NOT EXISTS (SELECT 1 FROM pg_constraint"
+"      WHERE conname = 'revoked_until_finite') THEN "
+"    ALTER TABLE ssehub.revoked ADD CONSTRAINT revoked_until_finite"
+"      CHECK (isfinite(until)); "
+"  END IF; "
+"END $m$;"
+/* Schema 9 drew seqs from max(seq) + 1: the sequence starts above them. */
+"SELECT setval('ssehub.revoked_seq', greatest(max(seq),"
+"  (SELECT last_value FROM ssehub.revoked_seq)))"
+"  FROM ssehub.revoked HAVING max(seq) IS NOT NULL;"
 "CREATE OR REPLACE FUNCTION ssehub.revoke(p_jti text, p_subject text,"
 "  p_until timestamptz) RETURNS bigint LANGUAGE plpgsql AS $f$ "
 "DECLARE v_seq bigint; "
 "BEGIN "
 "  PERFORM pg_advisory_xact_lock(7283451004); "
-"  SELECT coalesce(max(seq), 0) + 1 INTO v_seq FROM ssehub.revoked; "
+/* A sequence, not max() + 1: purged rows must not give their seq again. */
+"  v_seq := nextval('ssehub.revoked_seq'); "
 "  INSERT INTO ssehub.revoked (seq, jti, subject, until)"
 "    VALUES (v_seq, p_jti, p_subject,"
 "      coalesce(p_until, now() + interval '1 day')); "
@@ -534,9 +548,9 @@ static const char store_sql_drain[] = "SELECT ssehub.drain_outbox()";
 
 static const char store_sql_revoked[] =
     "SELECT seq, CASE WHEN jti IS NULL THEN 2 ELSE 1 END,"
-    " coalesce(jti, subject), extract(epoch FROM revoked_at)::bigint,"
-    " extract(epoch FROM until)::bigint"
-    " FROM ssehub.revoked WHERE seq > $1::bigint ORDER BY seq LIMIT $2::int";
+    " coalesce(jti, subject), floor(extract(epoch FROM revoked_at))::bigint,"
+    " least(floor(extract(epoch FROM until)), 1e11)::bigint"
+    " FROM ssehub.revoked WHERE seq > $1::bigint ORDER BY seq";
 
 static const char store_sql_revoke[] =
     "SELECT ssehub.revoke(nullif($1::text, ''), nullif($2::text, ''),"
@@ -1131,14 +1145,12 @@ store_value_u64(PGresult *res, int row, int col)
 int
 store_revocations(uint64_t after, store_revoked_cb cb, void *arg)
 {
-	char		a[24], n[16];
-	const char	*v[2];
+	char		a[24];
+	const char	*v[1];
 
 	(void)snprintf(a, sizeof(a), "%" PRIu64, after);
-	(void)snprintf(n, sizeof(n), "%d", STORE_REVOKED_PAGE);
 	v[0] = a;
-	v[1] = n;
-	return (store_call(store_log, store_sql_revoked, 2, v, cb, arg,
+	return (store_call(store_log, store_sql_revoked, 1, v, cb, arg,
 	    store_revoked_done));
 }
 

@@ -103,8 +103,11 @@ int	store_drain_outbox(store_id_cb, void *);
 int	store_trim(uint64_t keep, uint64_t seconds, store_id_cb, void *);
 int	store_purge_keys(store_id_cb, void *);
 int	store_vacuum(void);
-/* Revocations above seq after, oldest first, on the log connection. */
-#define STORE_REVOKED_PAGE	1000
+/*
+ * Every revocation above seq after, oldest first, on the log connection.
+ * All of them, not a page: a worker that starts must know them all
+ * before the bus's first read of the log, queued behind it.
+ */
 int	store_revocations(uint64_t after, store_revoked_cb, void *);
 /* Revokes id (a jti or a subject: kind) until (unix s; 0: a day). */
 int	store_revoke(int kind, const char *id, int64_t until, store_id_cb,

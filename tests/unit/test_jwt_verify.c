@@ -195,7 +195,7 @@ END_TEST
 
 static const char	*shape_cases[] = {
 	"", "a", "a.b", "a.b.", ".b.c", "a..c", "a.b.c.d", "a.b.c=",
-	"a+b.c.d", "a.b/c.d", "a.b.c d",
+	"a+b.c.d", "a.b/c.d", "a.b.c d", "abcde.abcd.abcd", "abcd.abcd.abcde",
 };
 
 START_TEST(test_jwt_shape)
