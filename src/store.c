@@ -28,8 +28,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	10
-#define STORE_VERSION	"ssehub schema 10"
+#define STORE_SCHEMA	11
+#define STORE_VERSION	"ssehub schema 11"
 
 struct store_rows {
 	PGresult	*res;
