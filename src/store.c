@@ -389,6 +389,9 @@ static const char store_sql_migrate[] =
 "DO $m$ BEGIN "
 "  IF NOT EXISTS (SELECT 1 FROM pg_constraint"
 "      WHERE conname = 'revoked_until_finite') THEN "
+/* Schema 9 took 'infinity': a hundred years is as good, and a date. */
+"    UPDATE ssehub.revoked SET until = now() + interval '100 years'"
+"      WHERE NOT isfinite(until); "
 "    ALTER TABLE ssehub.revoked ADD CONSTRAINT revoked_until_finite"
 "      CHECK (isfinite(until)); "
 "  END IF; "
