@@ -33,11 +33,11 @@
 #include "hub.h"
 #include "jwt_verify.h"
 #include "quota.h"
-#include "publish_body.h"
 #include "query.h"
 #include "result.h"
 #include "settings.h"
 #include "sse_frame.h"
+#include "topic.h"
 
 /* Kernel send buffer of a stream (Linux doubles it: 256 KiB). */
 #define STREAM_SNDBUF		(128 * 1024)
@@ -46,7 +46,7 @@ int	http_stream(struct http_request *);
 
 struct stream_args {
 	struct hub_request	hr;
-	char			names[HUB_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
+	char			names[HUB_TOPICS_MAX][TOPIC_MAX + 1];
 	char			cursor[QUERY_VALUE_MAX + 1];
 	int			has_cursor;
 	char			query_token[QUERY_VALUE_MAX + 1];
@@ -212,8 +212,8 @@ stream_topic(const char *v, size_t len, void *arg)
 	struct stream_args	*a = arg;
 	int			i;
 
-	if (!publish_topic_valid(v, len)) {
-		a->error = "topic must match [A-Za-z0-9._-]{1,64}";
+	if (!topic_valid(v, len)) {
+		a->error = "topic must match " TOPIC_PATTERN;
 		return (RESULT_ERROR);
 	}
 
@@ -223,7 +223,8 @@ stream_topic(const char *v, size_t len, void *arg)
 	}
 
 	if (a->hr.ntopics == HUB_TOPICS_MAX) {
-		a->error = "at most 16 topics per stream";
+		a->error = "at most " TOPIC_XSTR(HUB_TOPICS_MAX)
+		    " topics per stream";
 		return (RESULT_ERROR);
 	}
 

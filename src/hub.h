@@ -12,8 +12,9 @@
 
 #include "quota.h"
 #include "store.h"
+#include "topic.h"
 
-#define HUB_TOPICS_MAX		16
+#define HUB_TOPICS_MAX		TOPIC_STREAM_MAX
 
 struct connection;
 struct acl_rule;

@@ -9,13 +9,13 @@
 
 #include <sys/queue.h>
 
-#include "publish_body.h"
+#include "topic.h"
 #include "sub.h"
 
 struct topic {
 	LIST_ENTRY(topic)	chain;
 	TAILQ_HEAD(, sub_link)	links;
-	char			name[PUBLISH_TOPIC_MAX + 1];
+	char			name[TOPIC_MAX + 1];
 };
 
 void		topics_init(void);

@@ -22,6 +22,7 @@ main(void)
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, follow_suite());
 	srunner_add_suite(sr, grant_suite());
+	srunner_add_suite(sr, jread_suite());
 	srunner_add_suite(sr, jwt_verify_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, publish_body_suite());
@@ -33,6 +34,7 @@ main(void)
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, stats_suite());
 	srunner_add_suite(sr, sub_state_suite());
+	srunner_add_suite(sr, topic_suite());
 	srunner_add_suite(sr, utf8_suite());
 
 	/* CK_VERBOSITY=verbose in the environment lists every test. */
