@@ -192,9 +192,10 @@ browser: build
 h2: build
 	tests/h2/run.sh
 
-# Exit status 77: skipped (not root).
+# Needs root: without it the suite says SKIP and make stops with its
+# status (77), so a skip never passes for a success.
 prod-test:
-	tests/prod/run.sh || [ $$? -eq 77 ]
+	tests/prod/run.sh
 
 # The long failover run (both modes) too, even after a chaos failure.
 chaos: deps cert build
