@@ -1,8 +1,8 @@
 # ssehub: `make run` and `make test` do everything on a fresh Debian 12.
 #
-# kodev names the app after the folder it runs in (field notes), and a
-# clone may live in any folder, so the app is staged in build/ssehub with
-# links back to src/, assets/, conf/ and cert/.
+# kodev names the app after the folder it runs in (docs/kore-4.1.md,
+# "kodev"), and a clone may live in any folder, so the app is staged in
+# build/ssehub with links back to src/, assets/, conf/ and cert/.
 
 ROOT		:= $(abspath .)
 APP		:= $(ROOT)/build/ssehub
