@@ -117,16 +117,22 @@ prod: $(PROD) $(GENERATED)
 # kore.conf and env, the key and the data are never overwritten. Without
 # DESTDIR (a packager's staging folder) it also sets up this host:
 # deploy/setup.sh, then systemd's unit enabled and (re)started.
-# Included by kore.conf from PKGDATADIR.
-SHARED		:= conf/settings.conf conf/routes.conf conf/assets.conf \
-		   conf/ffdhe2048.pem
+# Included by kore.conf from PKGDATADIR; routes.conf gets the asset routes
+# in place of its include of assets.conf.
+SHARED		:= conf/settings.conf conf/routes.conf conf/ffdhe2048.pem
 
 install: prod
 	install -d $(DESTDIR)$(PKGLIBDIR) $(DESTDIR)$(PKGDATADIR) \
 	    $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CONFDIR)
 	install -m 0644 $(PROD)/ssehub.so $(DESTDIR)$(PKGLIBDIR)/ssehub.so
 	install -m 0755 deploy/setup.sh $(DESTDIR)$(PKGLIBDIR)/setup
-	install -m 0644 $(SHARED) $(DESTDIR)$(PKGDATADIR)/
+	install -m 0644 $(filter-out conf/routes.conf,$(SHARED)) \
+	    $(DESTDIR)$(PKGDATADIR)/
+	sed -e '/^include[[:space:]]*conf\/assets.conf$$/r conf/assets.conf' \
+	    -e '/^include[[:space:]]*conf\/assets.conf$$/d' conf/routes.conf \
+	    >$(DESTDIR)$(PKGDATADIR)/routes.conf.new
+	mv $(DESTDIR)$(PKGDATADIR)/routes.conf.new \
+	    $(DESTDIR)$(PKGDATADIR)/routes.conf
 	$(RENDER) conf/kore.conf.in $(PROD_CONF) \
 	    >$(DESTDIR)$(PKGDATADIR)/kore.conf.new
 	mv $(DESTDIR)$(PKGDATADIR)/kore.conf.new $(DESTDIR)$(PKGDATADIR)/kore.conf
