@@ -5,6 +5,7 @@
  * latency of the event (ticker events carry only whole seconds).
  */
 import { Component, h } from './component.js';
+import { TOPIC_INPUT_PATTERN } from './ssehub-limits.js';
 
 export class PublishForm extends Component {
 	render() {
@@ -14,7 +15,7 @@ export class PublishForm extends Component {
 		    autocomplete: 'off', required: true, minlength: 8,
 		    maxlength: 128 });
 		this.topic = h('input', { name: 'topic', value: 'default',
-		    pattern: '[A-Za-z0-9._\\-]{1,64}', required: true,
+		    pattern: TOPIC_INPUT_PATTERN, required: true,
 		    spellcheck: 'false' });
 		this.type = h('input', { name: 'event', value: 'message',
 		    maxlength: 64, required: true, spellcheck: 'false' });

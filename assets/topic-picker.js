@@ -5,7 +5,7 @@
  * props: {onApply(topics)}; state: {topics} in force in this tab.
  */
 import { Component, h } from './component.js';
-import { TOPIC, TOPICS_MAX } from './ssehub-router.js';
+import { TOPIC, TOPICS_MAX } from './ssehub-limits.js';
 
 export class TopicPicker extends Component {
 	render() {
@@ -56,7 +56,7 @@ export class TopicPicker extends Component {
 			this.status.textContent = `"${bad}" is not a topic ` +
 			    'name: use letters, digits, ".", "_" or "-"';
 		} else if (topics.length > TOPICS_MAX) {
-			this.status.textContent = 'At most 16 topics';
+			this.status.textContent = `At most ${TOPICS_MAX} topics`;
 		} else if (this.some.checked && topics.length === 0) {
 			this.status.textContent = 'Name at least one topic';
 		} else {

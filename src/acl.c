@@ -8,7 +8,7 @@
 
 #include "acl.h"
 #include "auth.h"
-#include "publish_body.h"
+#include "topic.h"
 #include "result.h"
 
 #define ACL_LINE_MAX	4096
@@ -215,7 +215,7 @@ acl_pattern_valid(const char *p)
 		len--;
 	if (len == 0)
 		return (p[0] == '*');
-	return (publish_topic_valid(p, len));
+	return (topic_valid(p, len));
 }
 
 void

@@ -92,14 +92,14 @@ args_one(const char *v, size_t len, void *arg)
 	return (w->kind->read(w->a, v, len));
 }
 
-/* Repeated topics are kept once; at most ARGS_TOPICS_MAX distinct. */
+/* Repeated topics are kept once; at most TOPIC_STREAM_MAX distinct. */
 static int
 args_topic(struct args *a, const char *v, size_t len)
 {
 	int		i;
 
-	if (!publish_topic_valid(v, len)) {
-		a->error = "topic must match [A-Za-z0-9._-]{1,64}";
+	if (!topic_valid(v, len)) {
+		a->error = "topic must match " TOPIC_PATTERN;
 		return (RESULT_ERROR);
 	}
 
@@ -108,8 +108,8 @@ args_topic(struct args *a, const char *v, size_t len)
 			return (RESULT_OK);
 	}
 
-	if (a->ntopics == ARGS_TOPICS_MAX) {
-		a->error = "at most 16 topics per request";
+	if (a->ntopics == TOPIC_STREAM_MAX) {
+		a->error = "at most " TOPIC_XSTR(TOPIC_STREAM_MAX) " topics per request";
 		return (RESULT_ERROR);
 	}
 

@@ -2,7 +2,7 @@
  * args: the query arguments of GET /stream, /events and /topics, parsed
  * in one place so the handlers agree on every name and rule. Pure.
  *
- *	topic=T		repeatable, up to ARGS_TOPICS_MAX distinct
+ *	topic=T		repeatable, up to TOPIC_STREAM_MAX distinct
  *	last_event_id=N	the cursor (the Last-Event-ID header wins)
  *	access_token=X	a token, for EventSource (no headers)
  *	last=N		0 .. ARGS_LAST_MAX recent events first
@@ -20,10 +20,9 @@
 
 #include <stdint.h>
 
-#include "publish_body.h"
+#include "topic.h"
 #include "query.h"
 
-#define ARGS_TOPICS_MAX		16
 #define ARGS_LAST_MAX		1000
 #define ARGS_LIMIT_MAX		1000
 #define ARGS_LIMIT_DEFAULT	100
@@ -42,8 +41,8 @@
 
 struct args {
 	int		ntopics;		/* 0: every topic */
-	const char	*topics[ARGS_TOPICS_MAX];
-	char		names[ARGS_TOPICS_MAX][PUBLISH_TOPIC_MAX + 1];
+	const char	*topics[TOPIC_STREAM_MAX];
+	char		names[TOPIC_STREAM_MAX][TOPIC_MAX + 1];
 	int		has_cursor;
 	char		cursor[QUERY_VALUE_MAX + 1];
 	char		token[QUERY_VALUE_MAX + 1];	/* "": none */

@@ -15,19 +15,6 @@
 #define AUTH_SCHEME		"Bearer"
 #define AUTH_SCHEME_LEN		(sizeof(AUTH_SCHEME) - 1)
 
-int
-auth_bearer_ok(const char *header, const char *token)
-{
-	const char	*t;
-
-	if (token == NULL || token[0] == '\0')
-		return (0);
-	if ((t = auth_bearer_token(header)) == NULL)
-		return (0);
-
-	return (auth_equal(t, token));
-}
-
 const char *
 auth_bearer_token(const char *header)
 {

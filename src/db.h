@@ -2,10 +2,11 @@
  * An asynchronous libpq connection inside Kore's event loop.
  *
  * Kore's own pgsql layer does not notice a PostgreSQL restart on LISTEN
- * connections and never health-checks pooled connections (field notes,
- * defect 10), so ssehub drives libpq itself: one non-blocking connection,
- * a FIFO of queries, notifications handed to a callback, and a reconnect
- * with backoff whenever the server goes away.
+ * connections and never health-checks pooled connections
+ * (docs/kore-4.1.md, "PostgreSQL connections"), so ssehub drives libpq
+ * itself: one non-blocking connection, a FIFO of queries, notifications
+ * handed to a callback, and a reconnect with backoff whenever the server
+ * goes away.
  */
 #ifndef SSEHUB_DB_H
 #define SSEHUB_DB_H

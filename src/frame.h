@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "publish_body.h"
+#include "topic.h"
 #include "store.h"
 
 struct frame {
@@ -17,7 +17,7 @@ struct frame {
 	u_int8_t	batch;		/* a copy made for one catch-up */
 	u_int64_t	id;		/* of the last event it carries */
 	size_t		len;
-	char		topic[PUBLISH_TOPIC_MAX + 1];	/* "" if several */
+	char		topic[TOPIC_MAX + 1];	/* "" if several */
 	char		data[];
 };
 

@@ -139,7 +139,7 @@ static int
 events_query(struct events_call *call, const struct args *a,
     const struct acl_rule *rule)
 {
-	size_t		lens[ARGS_TOPICS_MAX];
+	size_t		lens[TOPIC_STREAM_MAX];
 	char		*topics, *priv, *allow;
 	int		i, ok;
 

@@ -2,7 +2,8 @@
  * GET /stream: turns the request's connection into an event stream and
  * hands it to the hub.
  *
- * Kore 4.1 closes such a connection in several ways (field notes 3, 4):
+ * Kore 4.1 closes such a connection in several ways (docs/kore-4.1.md,
+ * "Stream timeouts"):
  * the header timeout re-armed by http_response(), the keep-alive idle
  * timer, and CONN_CLOSE_EMPTY for HTTP/1.0 or "Connection: close". Each
  * is undone here; the hub restarts the idle timer whenever the queue
@@ -33,6 +34,7 @@
 #include "result.h"
 #include "settings.h"
 #include "sse_frame.h"
+#include "topic.h"
 
 /* Kernel send buffer of a stream (Linux doubles it: 256 KiB). */
 #define STREAM_SNDBUF		(128 * 1024)

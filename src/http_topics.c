@@ -21,13 +21,13 @@
 #include "http_reply.h"
 #include "presence.h"
 #include "presence_sync.h"
-#include "publish_body.h"
+#include "topic.h"
 #include "reader.h"
 
 int	http_topics(struct http_request *);
 
 struct topics_entry {
-	char		name[PUBLISH_TOPIC_MAX + 1];
+	char		name[TOPIC_MAX + 1];
 	uint64_t	count;
 };
 

@@ -5,7 +5,7 @@
  * through sub.h.
  *
  * Timers: one heartbeat sweep per worker walks the subscriber list (Kore's
- * timer list is O(n) per insert; README, "Kore 4.1").
+ * timer list is O(n) per insert; docs/kore-4.1.md, "Timers").
  */
 
 #include <sys/types.h>

@@ -13,8 +13,9 @@
 #include "args.h"
 #include "quota.h"
 #include "store.h"
+#include "topic.h"
 
-#define HUB_TOPICS_MAX		ARGS_TOPICS_MAX
+#define HUB_TOPICS_MAX		TOPIC_STREAM_MAX
 
 struct connection;
 struct acl_rule;

@@ -15,13 +15,13 @@
 
 #include "fnv.h"
 #include "presence.h"
-#include "publish_body.h"
+#include "topic.h"
 #include "result.h"
 
 #define PRESENCE_PROBE		64
 
 struct presence_slot {
-	char		name[PUBLISH_TOPIC_MAX + 1];
+	char		name[TOPIC_MAX + 1];
 	uint8_t		used;
 	uint32_t	written;	/* worker 1: last count sent */
 	uint64_t	remote;		/* other nodes' watchers */
@@ -139,7 +139,7 @@ presence_find(const char *topic, int create)
 	}
 
 	if (!create || spare == NULL ||
-	    strlen(topic) > PUBLISH_TOPIC_MAX)
+	    strlen(topic) > TOPIC_MAX)
 		return (NULL);
 
 	memset(spare, 0, sizeof(*spare));

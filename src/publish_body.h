@@ -1,10 +1,11 @@
 /*
  * The body of POST /publish: one JSON object {"topic","event","data"} or
- * a JSON array of 1..PUBLISH_BATCH_MAX such objects. Pure: its own small
- * JSON reader, malloc/free only.
+ * a JSON array of 1..PUBLISH_BATCH_MAX such objects, read by jread. Pure:
+ * malloc/free only.
  *
- * topic: [A-Za-z0-9._-]{1,64}, default "default".
- * event: 1..64 bytes, no CR, LF or NUL, default "message".
+ * topic: topic_valid() (topic.h), default TOPIC_DEFAULT.
+ * event: 1..SSE_EVENT_MAX bytes, no CR, LF or NUL, not one of the
+ *        server's own (publish_event_valid()), default "message".
  * data:  a JSON string (unescaped; must be valid UTF-8 without NUL), or any
  *        other JSON value, whose JSON text is stored verbatim (trimmed).
  *        Missing data is an error. Unknown keys and duplicate keys are
@@ -15,12 +16,14 @@
 
 #include <stddef.h>
 
-#define PUBLISH_TOPIC_MAX	64
+#include "sse_frame.h"
+#include "topic.h"
+
 #define PUBLISH_BATCH_MAX	1000
 
 struct publish_event {
-	char		topic[PUBLISH_TOPIC_MAX + 1];
-	char		event[PUBLISH_TOPIC_MAX + 1];
+	char		topic[TOPIC_MAX + 1];
+	char		event[SSE_EVENT_MAX + 1];
 	char		*data;		/* NUL-terminated, malloc'd */
 	size_t		data_len;
 };
@@ -42,8 +45,6 @@ int	publish_body_parse(const char *body, size_t len,
 	    struct publish_body *out, char *err, size_t errlen);
 void	publish_body_free(struct publish_body *);
 
-/* 1 when s (len bytes) is a valid topic name, else 0. */
-int	publish_topic_valid(const char *s, size_t len);
 /* 1 for an event name a publisher may use: not "reset" nor "presence". */
 int	publish_event_valid(const char *s, size_t len);
 

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,8 +16,28 @@
 #include "result.h"
 #include "settings.h"
 
+/* A number read from the environment into a field of struct settings. */
+struct settings_num {
+	const char	*name;
+	uint64_t	 def;
+	uint64_t	 min;
+	uint64_t	 max;
+	size_t		 off;
+	size_t		 size;		/* of the field: 4 or 8 bytes */
+};
+
+#define SETTINGS_NUM(name, def, min, max, field)			\
+	{ name, def, min, max, offsetof(struct settings, field),	\
+	    sizeof(((struct settings *)NULL)->field) }
+
+/* settings_store() writes size_t fields as 8 bytes. */
+_Static_assert(sizeof(size_t) == sizeof(uint64_t), "size_t is 64 bits");
+
 struct settings		settings;
 
+static int	settings_numbers(struct settings *, char *, size_t);
+static void	settings_store(struct settings *, const struct settings_num *,
+		    uint64_t);
 static int	settings_number(const char *, uint64_t, uint64_t, uint64_t,
 		    uint64_t *, char *, size_t);
 static int	settings_token(struct settings *, char *, size_t);
@@ -28,11 +49,31 @@ static int	settings_var(struct settings *, const char *, char *, size_t);
 static int	settings_local_db(struct settings *, char *, size_t);
 static int	settings_jwt(struct settings *, char *, size_t);
 
+static const struct settings_num	settings_nums[] = {
+	SETTINGS_NUM("SSEHUB_TICK_MS", 1000, 0, 86400000, tick_ms),
+	SETTINGS_NUM("SSEHUB_HEARTBEAT_MS", 15000, 100, 3600000,
+	    heartbeat_ms),
+	SETTINGS_NUM("SSEHUB_RETRY_MS", 2000, 100, 3600000, retry_ms),
+	SETTINGS_NUM("SSEHUB_QUEUE_CAP", 1048576, 4096, 1073741824,
+	    queue_cap),
+	SETTINGS_NUM("SSEHUB_RING", 4096, 16, 1048576, ring_size),
+	SETTINGS_NUM("SSEHUB_RETAIN_EVENTS", 0, 0, INT64_MAX, retain_events),
+	SETTINGS_NUM("SSEHUB_RETAIN_SECONDS", 0, 0, 3153600000ULL,
+	    retain_seconds),
+	/*
+	 * On by default: one address opening streams without end would
+	 * take every slot. 256 leaves room for a large NAT; 0 turns it off.
+	 */
+	SETTINGS_NUM("SSEHUB_STREAMS_PER_IP", 256, 0, 1000000,
+	    streams_per_ip),
+	SETTINGS_NUM("SSEHUB_PUBLISH_RATE", 0, 0, 10000000, publish_rate),
+	SETTINGS_NUM("SSEHUB_JWT_LEEWAY", 5, 0, 300, jwt_leeway),
+};
+
 int
 settings_load(struct settings *s, char *err, size_t errlen)
 {
 	const char	*db, *var;
-	uint64_t	v;
 
 	memset(s, 0, sizeof(*s));
 
@@ -48,51 +89,8 @@ settings_load(struct settings *s, char *err, size_t errlen)
 		return (RESULT_ERROR);
 	}
 
-	if (!settings_number("SSEHUB_TICK_MS", 1000, 0, 86400000, &v,
-	    err, errlen))
+	if (!settings_numbers(s, err, errlen))
 		return (RESULT_ERROR);
-	s->tick_ms = (uint32_t)v;
-
-	if (!settings_number("SSEHUB_HEARTBEAT_MS", 15000, 100, 3600000, &v,
-	    err, errlen))
-		return (RESULT_ERROR);
-	s->heartbeat_ms = (uint32_t)v;
-
-	if (!settings_number("SSEHUB_RETRY_MS", 2000, 100, 3600000, &v,
-	    err, errlen))
-		return (RESULT_ERROR);
-	s->retry_ms = (uint32_t)v;
-
-	if (!settings_number("SSEHUB_QUEUE_CAP", 1048576, 4096,
-	    1073741824, &v, err, errlen))
-		return (RESULT_ERROR);
-	s->queue_cap = (size_t)v;
-
-	if (!settings_number("SSEHUB_RING", 4096, 16, 1048576, &v,
-	    err, errlen))
-		return (RESULT_ERROR);
-	s->ring_size = (size_t)v;
-
-	if (!settings_number("SSEHUB_RETAIN_EVENTS", 0, 0, INT64_MAX,
-	    &s->retain_events, err, errlen))
-		return (RESULT_ERROR);
-	if (!settings_number("SSEHUB_RETAIN_SECONDS", 0, 0, 3153600000ULL,
-	    &s->retain_seconds, err, errlen))
-		return (RESULT_ERROR);
-
-	/*
-	 * On by default: one address opening streams without end would take
-	 * every slot. 256 leaves room for a large NAT; 0 turns it off.
-	 */
-	if (!settings_number("SSEHUB_STREAMS_PER_IP", 256, 0, 1000000, &v,
-	    err, errlen))
-		return (RESULT_ERROR);
-	s->streams_per_ip = (uint32_t)v;
-
-	if (!settings_number("SSEHUB_PUBLISH_RATE", 0, 0, 10000000, &v,
-	    err, errlen))
-		return (RESULT_ERROR);
-	s->publish_rate = (uint32_t)v;
 
 	if (!settings_jwt(s, err, errlen))
 		return (RESULT_ERROR);
@@ -110,7 +108,6 @@ settings_jwt(struct settings *s, char *err, size_t errlen)
 	size_t		len[] = { sizeof(s->jwt_secret), sizeof(s->jwt_key),
 			    sizeof(s->jwt_audience), sizeof(s->jwt_issuer) };
 	const char	*v;
-	uint64_t	n;
 	size_t		i;
 
 	for (i = 0; i < 4; i++) {
@@ -124,10 +121,38 @@ settings_jwt(struct settings *s, char *err, size_t errlen)
 		return (RESULT_ERROR);
 	}
 
-	if (!settings_number("SSEHUB_JWT_LEEWAY", 5, 0, 300, &n, err, errlen))
-		return (RESULT_ERROR);
-	s->jwt_leeway = (uint32_t)n;
 	return (RESULT_OK);
+}
+
+static int
+settings_numbers(struct settings *s, char *err, size_t errlen)
+{
+	const struct settings_num	*n;
+	uint64_t			 v;
+	size_t				 i;
+
+	for (i = 0; i < sizeof(settings_nums) / sizeof(settings_nums[0]);
+	    i++) {
+		n = &settings_nums[i];
+		if (!settings_number(n->name, n->def, n->min, n->max, &v,
+		    err, errlen))
+			return (RESULT_ERROR);
+		settings_store(s, n, v);
+	}
+	return (RESULT_OK);
+}
+
+/* v is within the field's range: settings_nums bounds every max. */
+static void
+settings_store(struct settings *s, const struct settings_num *n, uint64_t v)
+{
+	unsigned char	*field = (unsigned char *)s + n->off;
+	uint32_t	 v32 = (uint32_t)v;
+
+	if (n->size == sizeof(v32))
+		memcpy(field, &v32, sizeof(v32));
+	else
+		memcpy(field, &v, sizeof(v));
 }
 
 static int

@@ -35,7 +35,8 @@ int	ssehub_onload(int);
 static int	ssehub_presence(void);
 
 /*
- * libpq needs these beyond Kore's list (field notes, defect 2): stat via
+ * libpq needs these beyond Kore's list (docs/kore-4.1.md, "Seccomp and
+ * libpq"): stat via
  * newfstatat, and getdents64 for its GSSAPI probe.
  */
 KORE_SECCOMP_FILTER("ssehub",
@@ -127,7 +128,7 @@ kore_worker_teardown(void)
 
 /*
  * Reloading the module under live streams and timers crashed a worker
- * (field notes, defect 8): refuse, and restart instead.
+ * (docs/kore-4.1.md, "Module reload"): refuse, and restart instead.
  */
 int
 ssehub_onload(int action)

@@ -9,11 +9,11 @@
 
 #include <kore/kore.h>
 
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "commit.h"
+#include "result.h"
 #include "settings.h"
 #include "ticker.h"
 
@@ -28,37 +28,35 @@ ticker_init(void)
 	kore_timer_add(ticker_tick, settings.tick_ms, NULL, 0);
 }
 
+/*
+ * The event is written as a publish body and read back by the publish
+ * body module, which then owns its memory (publish_body_free()): the
+ * ticker allocates only the job, with Kore's allocator.
+ */
 static void
 ticker_tick(void *arg, u_int64_t now)
 {
 	struct commit_job	*job;
-	struct publish_event	*ev;
 	struct tm		tm;
 	time_t			t;
+	char			body[96], err[64];
 
 	(void)arg;
 	(void)now;
 
-	job = kore_calloc(1, sizeof(*job));
-	ev = calloc(1, sizeof(*ev));
-	if (ev == NULL)
-		fatal("ticker: out of memory");
-
 	t = time(NULL);
 	(void)localtime_r(&t, &tm);
-	(void)kore_strlcpy(ev->topic, "system", sizeof(ev->topic));
-	(void)kore_strlcpy(ev->event, "message", sizeof(ev->event));
-	if ((ev->data = malloc(32)) == NULL)
-		fatal("ticker: out of memory");
-	ev->data_len = strftime(ev->data, 32, "%H:%M:%S - System update", &tm);
+	(void)strftime(body, sizeof(body), "{\"topic\":\"system\","
+	    "\"data\":\"%H:%M:%S - System update\"}", &tm);
 
-	job->body.events = ev;
-	job->body.count = 1;
+	job = kore_calloc(1, sizeof(*job));
+	if (publish_body_parse(body, strlen(body), &job->body, err,
+	    sizeof(err)) != RESULT_OK)
+		fatal("ticker: %s", err);
 	job->done = ticker_done;
 	commit_submit(job);
 }
 
-/* publish_body_free() owns events/data: they come from malloc. */
 static void
 ticker_done(struct commit_job *job)
 {

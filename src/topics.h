@@ -9,7 +9,7 @@
 
 #include <sys/queue.h>
 
-#include "publish_body.h"
+#include "topic.h"
 #include "sub.h"
 
 struct topic {
@@ -17,7 +17,7 @@ struct topic {
 	TAILQ_HEAD(, sub_link)	links;
 	u_int64_t		presence_tick;	/* presence_feed.c */
 	u_int64_t		presence_count;
-	char			name[PUBLISH_TOPIC_MAX + 1];
+	char			name[TOPIC_MAX + 1];
 };
 
 void		topics_init(void);

@@ -2,10 +2,12 @@
  * UTF-8 validation following RFC 3629 and Table 3-7 of the Unicode
  * standard: the allowed range of the second byte depends on the lead byte,
  * which is what rules out overlong forms, surrogates and code points above
- * U+10FFFF without decoding anything.
+ * U+10FFFF without decoding anything. Encoding is the shortest form, so
+ * what utf8_put() writes utf8_valid() accepts.
  */
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "utf8.h"
 
@@ -43,6 +45,32 @@ utf8_valid(const char *s, size_t len)
 	}
 
 	return (1);
+}
+
+size_t
+utf8_put(char *dst, uint32_t cp)
+{
+	if (cp < 0x80) {
+		dst[0] = (char)cp;
+		return (1);
+	}
+	if (cp < 0x800) {
+		dst[0] = (char)(0xc0 | cp >> 6);
+		dst[1] = (char)(0x80 | (cp & 0x3f));
+		return (2);
+	}
+	if (cp < 0x10000) {
+		dst[0] = (char)(0xe0 | cp >> 12);
+		dst[1] = (char)(0x80 | (cp >> 6 & 0x3f));
+		dst[2] = (char)(0x80 | (cp & 0x3f));
+		return (3);
+	}
+
+	dst[0] = (char)(0xf0 | cp >> 18);
+	dst[1] = (char)(0x80 | (cp >> 12 & 0x3f));
+	dst[2] = (char)(0x80 | (cp >> 6 & 0x3f));
+	dst[3] = (char)(0x80 | (cp & 0x3f));
+	return (4);
 }
 
 /* Length of the valid sequence at p (avail > 0 bytes), or 0. */

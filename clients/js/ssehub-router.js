@@ -20,11 +20,7 @@
  * it nor move their cursor, so nothing is skipped, only held back.
  */
 
-/** A topic name, as the server checks it. */
-export const TOPIC = /^[A-Za-z0-9._-]{1,64}$/;
-
-/** The server's limit of topics per stream; over it, the stream takes all. */
-export const TOPICS_MAX = 16;
+import { TOPIC, TOPICS_MAX } from './ssehub-limits.js';
 
 /**
  * Normalizes what an application passes: null, '*', or [] mean every

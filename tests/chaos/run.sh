@@ -12,18 +12,9 @@ port=18632
 export CHAOS_SECONDS=${1:-${CHAOS_SECONDS:-60}}
 export CHAOS_PG_VAR=$var CHAOS_PG_PORT=$port
 
-export SSEHUB_DB="$("$root/tests/lib/pg.sh" url "$var" "$port")"
 export SSEHUB_TEST_VAR=$var/servers
-# Everything this started stops, pass, fail or Ctrl-C.
-cleanup() {
-	for p in "$SSEHUB_TEST_VAR"/chaos/pid; do
-		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
-	done
-	rm -f "$SSEHUB_TEST_VAR"/chaos/pid
-	"$root/tests/lib/pg.sh" stop "$var"
-}
-trap cleanup EXIT
-"$root/tests/lib/pg.sh" start "$var" "$port"
+. "$root/tests/lib/suite.sh"
+suite_cluster "$var" "$port"
 
 cd "$root"
 node --test tests/chaos/verify.test.mjs >"$var/verify-test.log" 2>&1 || {

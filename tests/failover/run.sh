@@ -38,16 +38,9 @@ export FAILOVER_SECONDS=$seconds FAILOVER_PRIMARY=$primary \
 # writes: the primary, and after the failover the promoted standby.
 export SSEHUB_DB="host=$primary/pgrun,$standby/pgrun port=$pgport,$((pgport + 1)) dbname=ssehub user=ssehub gssencmode=disable target_session_attrs=read-write"
 
-# Everything this started stops, pass, fail or Ctrl-C.
-cleanup() {
-	for p in "$SSEHUB_TEST_VAR"/*/pid; do
-		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
-	done
-	rm -f "$SSEHUB_TEST_VAR"/*/pid
-	"$pg" stop "$primary"
-	"$pg" stop "$standby"
-}
-trap cleanup EXIT
+# Both clusters stop on exit, pass, fail or Ctrl-C, as on every new mode.
+. "$root/tests/lib/suite.sh"
+suite_clusters=("$primary" "$standby")
 
 [ -f "$root/build/ssehub/ssehub.so" ] || {
 	echo "failover: build/ssehub/ssehub.so missing: make build" >&2
@@ -58,7 +51,7 @@ cd "$root"
 rc=0
 for mode in $modes; do
 	echo "=== failover, $mode replication, $seconds s"
-	cleanup
+	suite_cleanup "$primary" "$standby"
 	"$pg" destroy "$primary"
 	"$pg" destroy "$standby"
 	rm -rf "$SSEHUB_TEST_VAR"
@@ -76,7 +69,7 @@ for mode in $modes; do
 	fi
 	FAILOVER_MODE=$mode node tests/failover/failover.mjs || rc=1
 done
-cleanup
+suite_cleanup "$primary" "$standby"
 "$pg" destroy "$primary"
 "$pg" destroy "$standby"
 exit $rc

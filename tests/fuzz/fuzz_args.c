@@ -67,10 +67,10 @@ fuzz_check(const struct args *a)
 	int		i, j;
 
 	fuzz_assert(a->error == NULL);
-	fuzz_assert(a->ntopics >= 0 && a->ntopics <= ARGS_TOPICS_MAX);
+	fuzz_assert(a->ntopics >= 0 && a->ntopics <= TOPIC_STREAM_MAX);
 	for (i = 0; i < a->ntopics; i++) {
 		fuzz_assert(a->topics[i] == a->names[i]);
-		fuzz_assert(publish_topic_valid(a->topics[i],
+		fuzz_assert(topic_valid(a->topics[i],
 		    strlen(a->topics[i])));
 		for (j = 0; j < i; j++)
 			fuzz_assert(strcmp(a->topics[i], a->topics[j]) != 0);

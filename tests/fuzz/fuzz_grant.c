@@ -15,7 +15,7 @@
 
 #include "acl.h"
 #include "grant.h"
-#include "publish_body.h"
+#include "topic.h"
 
 #define FUZZ_NOW	1800000000
 
@@ -59,7 +59,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 static void
 fuzz_check(const struct grant *g, int kind)
 {
-	char		topic[PUBLISH_TOPIC_MAX + 2];
+	char		topic[TOPIC_MAX + 2];
 	size_t		i, len;
 
 	fuzz_assert(g->rule.kind == kind);
@@ -79,7 +79,7 @@ fuzz_check(const struct grant *g, int kind)
 		/* "chat.*" matches "chat.x"; "*" matches "x". */
 		memcpy(topic, g->rule.patterns[i], len - 1);
 		memcpy(topic + len - 1, "x", 2);
-		if (publish_topic_valid(topic, strlen(topic)))
+		if (topic_valid(topic, strlen(topic)))
 			fuzz_assert(acl_allows(&g->rule, topic));
 	}
 }

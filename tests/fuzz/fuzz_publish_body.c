@@ -64,7 +64,7 @@ fuzz_check_body(const struct publish_body *body, const char *in,
 static void
 fuzz_check_event(const struct publish_event *ev)
 {
-	fuzz_assert(publish_topic_valid(ev->topic, strlen(ev->topic)));
+	fuzz_assert(topic_valid(ev->topic, strlen(ev->topic)));
 	fuzz_assert(sse_field_valid(ev->event, strlen(ev->event)));
 	fuzz_assert(ev->data != NULL && ev->data[ev->data_len] == '\0');
 	fuzz_assert(memchr(ev->data, '\0', ev->data_len) == NULL);

@@ -31,10 +31,9 @@ start)
 		echo "front: already running in $dir" >&2
 		exit 1
 	fi
-	sed -e "s|@LISTEN@|127.0.0.1:$listen|g" \
-	    -e "s|@UPSTREAM@|127.0.0.1:$upstream|g" \
-	    -e "s|@CERT@|$cert|g" \
-	    "${FRONT_CONF:-$root/conf/nginx-h2.conf}" >"$dir/nginx.conf"
+	"$root/tools/render.sh" "${FRONT_CONF:-$root/conf/nginx-h2.conf}" \
+	    LISTEN="127.0.0.1:$listen" UPSTREAM="127.0.0.1:$upstream" \
+	    CERT="$cert" >"$dir/nginx.conf"
 	# -p: every relative path of the config is inside DIR.
 	nginx -q -t -p "$dir/" -c "$dir/nginx.conf" -g 'daemon off;' \
 	    2>>"$dir/stderr.log" || { tail -5 "$dir/stderr.log" >&2; exit 1; }

@@ -8,23 +8,14 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 var=${ITEST_VAR:-$root/var/itest}
 port=${ITEST_PG_PORT:-18432}
 
-export SSEHUB_DB="$($root/tests/lib/pg.sh url "$var" "$port")"
 export SSEHUB_TEST_VAR=$var/servers ITEST_VAR=$var ITEST_PG_PORT=$port
+. "$root/tests/lib/suite.sh"
 # The libpq fault-injection shim (LD_PRELOAD) for core_faults.test.mjs.
 export ITEST_FAULT_SHIM=$var/fault_shim.so
 mkdir -p "$var"
 cc -shared -fPIC -O2 -Wall -o "$ITEST_FAULT_SHIM" \
     "$root/tests/integration/fault_shim.c" -ldl
-# Everything this started stops, pass, fail or Ctrl-C.
-cleanup() {
-	for p in "$SSEHUB_TEST_VAR"/*/pid; do
-		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
-	done
-	rm -f "$SSEHUB_TEST_VAR"/*/pid
-	"$root/tests/lib/pg.sh" stop "$var"
-}
-trap cleanup EXIT
-"$root/tests/lib/pg.sh" start "$var" "$port"
+suite_cluster "$var" "$port"
 
 cd "$root"
 files=${*:-tests/integration/*.test.mjs}

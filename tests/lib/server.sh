@@ -7,8 +7,8 @@
 #   server.sh pid NAME       the parent's pid
 #
 # State in $SSEHUB_TEST_VAR/NAME (default var/test/NAME): kore.conf
-# (conf/ssehub.conf with the ports replaced, plus SSEHUB_KORE_EXTRA),
-# log, pid. SSEHUB_PRELOAD: LD_PRELOAD for kore only (fault injection).
+# (conf/kore.conf.in with these ports, plus SSEHUB_KORE_EXTRA), log,
+# pid. Kore runs in build/ssehub, where the includes resolve. SSEHUB_PRELOAD: LD_PRELOAD for kore only (fault injection).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -37,10 +37,10 @@ start)
 	http=$3
 	https=$4
 	mkdir -p "$dir"
-	sed -e "s/bind 127.0.0.1 8443/bind 127.0.0.1 $https/" \
-	    -e "s/bind 127.0.0.1 8080/bind 127.0.0.1 $http/" \
-	    -e "s|load[[:space:]]*./ssehub.so|load $app/ssehub.so|" \
-	    "$root/conf/ssehub.conf" >"$dir/kore.conf"
+	"$root/tools/render.sh" "$root/conf/kore.conf.in" \
+	    MODULE="$app/ssehub.so" ROOT=. SHARE=conf \
+	    TLS_LISTEN="127.0.0.1 $https" PLAIN_LISTEN="127.0.0.1 $http" \
+	    >"$dir/kore.conf"
 	# Extra directives, ';'-separated, override the ones above.
 	echo "${SSEHUB_KORE_EXTRA:-}" | tr ';' '\n' >>"$dir/kore.conf"
 	export SSEHUB_VAR=${SSEHUB_VAR:-$dir}

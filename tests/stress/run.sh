@@ -21,19 +21,11 @@ var=${STRESS_VAR:-$root/var/stress}
 port=${STRESS_PG_PORT:-18732}
 mode=${1:-full}
 
-export SSEHUB_DB="$("$root/tests/lib/pg.sh" url "$var" "$port")"
 export SSEHUB_TEST_VAR=$var/servers
+. "$root/tests/lib/suite.sh"
 mkdir -p "$var"
 make -s -C "$root/tests/bench"
-cleanup() {
-	for p in "$SSEHUB_TEST_VAR"/*/pid; do
-		[ -f "$p" ] && kill -KILL -- "-$(cat "$p")" 2>/dev/null || true
-	done
-	rm -f "$SSEHUB_TEST_VAR"/*/pid
-	"$root/tests/lib/pg.sh" stop "$var"
-}
-trap cleanup EXIT
-"$root/tests/lib/pg.sh" start "$var" "$port"
+suite_cluster "$var" "$port"
 
 cd "$root"
 echo "load on this machine: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cores"

@@ -24,6 +24,7 @@ main(void)
 	srunner_add_suite(sr, follow_suite());
 	srunner_add_suite(sr, json_out_suite());
 	srunner_add_suite(sr, grant_suite());
+	srunner_add_suite(sr, jread_suite());
 	srunner_add_suite(sr, jwt_verify_suite());
 	srunner_add_suite(sr, pg_array_suite());
 	srunner_add_suite(sr, presence_suite());
@@ -36,6 +37,7 @@ main(void)
 	srunner_add_suite(sr, sse_frame_suite());
 	srunner_add_suite(sr, stats_suite());
 	srunner_add_suite(sr, sub_state_suite());
+	srunner_add_suite(sr, topic_suite());
 	srunner_add_suite(sr, utf8_suite());
 
 	/* CK_VERBOSITY=verbose in the environment lists every test. */

@@ -15,6 +15,7 @@ Suite	*cursor_suite(void);
 Suite	*follow_suite(void);
 Suite	*json_out_suite(void);
 Suite	*grant_suite(void);
+Suite	*jread_suite(void);
 Suite	*jwt_verify_suite(void);
 Suite	*pg_array_suite(void);
 Suite	*presence_suite(void);
@@ -27,6 +28,7 @@ Suite	*settings_suite(void);
 Suite	*sse_frame_suite(void);
 Suite	*stats_suite(void);
 Suite	*sub_state_suite(void);
+Suite	*topic_suite(void);
 Suite	*utf8_suite(void);
 
 #endif

@@ -105,11 +105,11 @@ START_TEST(test_args_topics_max)
 	size_t		off = 0;
 	int		i;
 
-	for (i = 0; i < ARGS_TOPICS_MAX; i++)
+	for (i = 0; i < TOPIC_STREAM_MAX; i++)
 		off += (size_t)snprintf(qs + off, sizeof(qs) - off,
 		    "topic=t%d&", i);
 	ck_assert_int_eq(args_parse(&a, qs, ALL), RESULT_OK);
-	ck_assert_int_eq(a.ntopics, ARGS_TOPICS_MAX);
+	ck_assert_int_eq(a.ntopics, TOPIC_STREAM_MAX);
 	(void)snprintf(qs + off, sizeof(qs) - off, "topic=t0&topic=x");
 	ck_assert_int_eq(args_parse(&a, qs, ALL), RESULT_ERROR);
 	ck_assert_str_eq(a.error, "at most 16 topics per request");

@@ -353,23 +353,6 @@ START_TEST(test_publish_body_errbuf)
 }
 END_TEST
 
-START_TEST(test_publish_topic_valid)
-{
-	char	longest[PUBLISH_TOPIC_MAX + 1];
-
-	memset(longest, 'a', sizeof(longest));
-	ck_assert_int_eq(publish_topic_valid(longest, PUBLISH_TOPIC_MAX), 1);
-	ck_assert_int_eq(publish_topic_valid(longest, PUBLISH_TOPIC_MAX + 1),
-	    0);
-	ck_assert_int_eq(publish_topic_valid(S("Az09._-")), 1);
-	ck_assert_int_eq(publish_topic_valid(S("a\0")), 0);
-	ck_assert_int_eq(publish_topic_valid(S("a:b")), 0);
-	ck_assert_int_eq(publish_topic_valid(S("\xc3\xa9")), 0);
-	ck_assert_int_eq(publish_topic_valid("", 0), 0);
-	ck_assert_int_eq(publish_topic_valid(NULL, 0), 0);
-}
-END_TEST
-
 Suite *
 publish_body_suite(void)
 {
@@ -386,7 +369,6 @@ publish_body_suite(void)
 	tcase_add_loop_test(tc, test_publish_body_depth, 0,
 	    nitems(nest_cases));
 	tcase_add_test(tc, test_publish_body_errbuf);
-	tcase_add_test(tc, test_publish_topic_valid);
 	suite_add_tcase(s, tc);
 
 	return (s);

@@ -1,4 +1,6 @@
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 #include <check.h>
 
@@ -58,6 +60,47 @@ START_TEST(test_utf8_len)
 }
 END_TEST
 
+/* The bounds of each length, as the cases above spell them. */
+static const struct {
+	uint32_t	 cp;
+	const char	*s;
+} put_cases[] = {
+	{ 0x0,		"\0" },
+	{ 0x7f,		"\x7f" },
+	{ 0x80,		"\xc2\x80" },
+	{ 0x7ff,	"\xdf\xbf" },
+	{ 0x800,	"\xe0\xa0\x80" },
+	{ 0xffff,	"\xef\xbf\xbf" },
+	{ 0x10000,	"\xf0\x90\x80\x80" },
+	{ 0x10ffff,	"\xf4\x8f\xbf\xbf" },
+};
+
+START_TEST(test_utf8_put)
+{
+	char	buf[4];
+	size_t	n, want = put_cases[_i].cp == 0 ? 1 : strlen(put_cases[_i].s);
+
+	n = utf8_put(buf, put_cases[_i].cp);
+	ck_assert_uint_eq(n, want);
+	ck_assert_mem_eq(buf, put_cases[_i].s, n);
+}
+END_TEST
+
+/* Whatever utf8_put() writes, utf8_valid() accepts. */
+START_TEST(test_utf8_put_valid)
+{
+	char		buf[4];
+	uint32_t	cp;
+
+	for (cp = 0; cp <= 0x10ffff; cp++) {
+		if (cp == 0xd800)
+			cp = 0xe000;
+		ck_assert_msg(utf8_valid(buf, utf8_put(buf, cp)),
+		    "U+%04X", (unsigned)cp);
+	}
+}
+END_TEST
+
 Suite *
 utf8_suite(void)
 {
@@ -68,6 +111,10 @@ utf8_suite(void)
 	tc = tcase_create("valid");
 	tcase_add_loop_test(tc, test_utf8_valid, 0, nitems(utf8_cases));
 	tcase_add_test(tc, test_utf8_len);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("put");
+	tcase_add_loop_test(tc, test_utf8_put, 0, nitems(put_cases));
+	tcase_add_test(tc, test_utf8_put_valid);
 	suite_add_tcase(s, tc);
 
 	return (s);
