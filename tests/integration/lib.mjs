@@ -83,7 +83,11 @@ export const ONE_ADDRESS_MANY_STREAMS = { SSEHUB_STREAMS_PER_IP: '0' };
 export async function streamsOnEveryWorker(port, p, nworkers = 2) {
   const subs = [];
   let perWorker = [];
-  for (let round = 0; round < 5 && perWorker.filter((n) => n > 0).length < nworkers; round++) {
+  // Kore's accept lock goes to whichever worker asks first: on a busy
+  // machine one worker can win several bursts in a row, so the bursts
+  // are spaced out, giving the other worker time to be scheduled.
+  for (let round = 0; round < 10 && perWorker.filter((n) => n > 0).length < nworkers; round++) {
+    if (round > 0) await sleep(100);
     const burst = Array.from({ length: 100 }, () => new Stream(port, { path: p }));
     for (const s of burst) await s.until((x) => x.retry !== null, 3000, 'open');
     subs.push(...burst);
