@@ -112,7 +112,6 @@ db_start(struct db *db)
 	db_connected(db);
 }
 
-
 int
 db_is_ready(struct db *db)
 {

@@ -110,7 +110,6 @@ reader_unauthorized(struct http_request *req, const char *why)
 	http_reply_error(req, 401, why);
 }
 
-
 void
 reader_literals(const struct acl_rule *rule, char **priv,
     char **allow)

@@ -35,6 +35,9 @@ struct store_rows {
 	PGresult	*res;
 };
 
+/* The most parameters a query of this file takes. */
+#define STORE_PARAMS_MAX	8
+
 struct store_call {
 	void		*cb;
 	void		*arg;
@@ -994,14 +997,19 @@ store_trim(uint64_t keep, uint64_t seconds, store_id_cb cb, void *arg)
 	    cb, arg, store_id_done));
 }
 
-
 static int
 store_call(struct db *db, const char *sql, int n, const char *const *v,
     void *cb, void *arg, db_result_cb done)
 {
 	struct store_call	*call;
-	int			i, lens[5];
+	int			i, lens[STORE_PARAMS_MAX];
 
+	/* A bug of this file: stop the worker, not the server (fatalx). */
+	if (n > STORE_PARAMS_MAX) {
+		kore_log(LOG_ERR, "store_call: %d parameters, at most %d", n,
+		    STORE_PARAMS_MAX);
+		abort();
+	}
 	for (i = 0; i < n; i++)
 		lens[i] = (int)strlen(v[i]);
 
