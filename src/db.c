@@ -13,10 +13,12 @@
 
 #include <kore/kore.h>
 
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <string.h>
 
 #include "db.h"
+#include "debug.h"
 
 #define DB_STATE_DOWN		0
 #define DB_STATE_CONNECTING	1
@@ -33,6 +35,7 @@ struct db_query {
 	int			*lengths;
 	db_result_cb		cb;
 	void			*arg;
+	u_int64_t		sent;	/* ms, for the debug trace */
 };
 
 struct db {
@@ -343,6 +346,8 @@ db_query_finish(struct db *db, PGresult *res)
 
 	db->running = NULL;
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+	DEBUG("db %s: %s in %" PRIu64 " ms: %.60s", db->name,
+	    res ? PQresStatus(st) : "lost", kore_time_ms() - q->sent, q->sql);
 	if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
 		if (res != NULL) {
 			kore_log(LOG_NOTICE, "db %s: %s", db->name,
@@ -378,6 +383,7 @@ db_send_next(struct db *db)
 
 	TAILQ_REMOVE(&db->queue, q, list);
 	db->running = q;
+	q->sent = kore_time_ms();
 
 	/*
 	 * Without parameters use the simple protocol, which allows several

@@ -16,6 +16,7 @@
 #include "access.h"
 #include "acl.h"
 #include "bus.h"
+#include "debug.h"
 #include "hub.h"
 #include "presence.h"
 #include "presence_sync.h"
@@ -56,6 +57,8 @@ kore_parent_configure(int argc, char **argv)
 
 	(void)argc;
 	(void)argv;
+
+	debug_init();
 
 	if (!settings_load(&settings, err, sizeof(err)))
 		fatalx("configuration: %s", err);

@@ -18,6 +18,7 @@
 
 #include "access.h"
 #include "acl.h"
+#include "debug.h"
 #include "frame.h"
 #include "queue_policy.h"
 #include "replay.h"
@@ -31,16 +32,11 @@ static void			sub_fail(const struct sub *, const char *,
 static int			sub_sent(struct netbuf *);
 
 static struct stats_worker	*sub_stats;
-static int			sub_debug;
 
-/* SSEHUB_DEBUG=1 logs every state change and cursor move. */
 void
 sub_init(void)
 {
-	const char	*v;
-
 	sub_stats = stats_slot(worker->id);
-	sub_debug = (v = getenv("SSEHUB_DEBUG")) != NULL && strcmp(v, "1") == 0;
 }
 
 /* The caller links the topics and sets the rest; sub starts WAITING. */
@@ -63,11 +59,8 @@ sub_set_state(struct sub *sub, enum sub_state to)
 {
 	if (!sub_state_can(sub->state, to))
 		sub_fail(sub, sub_state_name(to), sub->cursor);
-	if (sub_debug) {
-		kore_log(LOG_DEBUG, "subscriber %p: %s -> %s at %" PRIu64,
-		    (void *)sub, sub_state_name(sub->state), sub_state_name(to),
-		    sub->cursor);
-	}
+	DEBUG("subscriber %p: %s -> %s at %" PRIu64, (void *)sub,
+	    sub_state_name(sub->state), sub_state_name(to), sub->cursor);
 	sub->state = to;
 }
 
@@ -105,10 +98,8 @@ sub_cursor_reset(struct sub *sub, u_int64_t id)
 {
 	if (sub->state != SUB_CHECKING)
 		sub_fail(sub, "a reset", id);
-	if (sub_debug) {
-		kore_log(LOG_DEBUG, "subscriber %p: cursor reset from %"
-		    PRIu64 " to %" PRIu64, (void *)sub, sub->cursor, id);
-	}
+	DEBUG("subscriber %p: cursor reset from %" PRIu64 " to %" PRIu64,
+	    (void *)sub, sub->cursor, id);
 	sub->cursor = id;
 }
 
