@@ -17,6 +17,7 @@ main(void)
 
 	sr = srunner_create(acl_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, batch_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, follow_suite());
 	srunner_add_suite(sr, pg_array_suite());

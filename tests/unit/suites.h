@@ -8,6 +8,7 @@
 
 Suite	*acl_suite(void);
 Suite	*auth_suite(void);
+Suite	*batch_suite(void);
 Suite	*cursor_suite(void);
 Suite	*follow_suite(void);
 Suite	*pg_array_suite(void);
