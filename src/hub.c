@@ -75,7 +75,7 @@ hub_init(void)
 	hub_stats = stats_slot(worker->id);
 	hub_stats->subscribers = 0;
 	hub_stats->queued_bytes = 0;
-	quota_worker_start(worker->id);
+	quota_worker_start(worker->id, worker->restarted);
 
 	/* One heartbeat frame for every stream, never freed. */
 	hub_beat = frame_comment("heartbeat");

@@ -14,6 +14,7 @@
 #include "acl.h"
 #include "bus.h"
 #include "hub.h"
+#include "prealloc.h"
 #include "quota.h"
 #include "retention.h"
 #include "settings.h"
@@ -62,6 +63,7 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("cannot load TLS keys (`make cert` makes a pair for "
 		    "development)");
 	store_migrate_now(settings.db);
+	prealloc_parent();
 
 	/* Logs keep secrets for ever: the token is shown once, when made. */
 	if (settings.token_generated) {
@@ -76,6 +78,7 @@ kore_parent_configure(int argc, char **argv)
 void
 kore_worker_configure(void)
 {
+	prealloc_worker();
 	tls_worker_init();
 	hub_init();
 	bus_init();
