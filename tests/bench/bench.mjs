@@ -158,6 +158,13 @@ function smapsTable() {
     }
     lines.push('');
   }
+  if (lines.length > 0) {
+    const z = JSON.parse(execFileSync(path.join(HERE, 'build/sizes')).toString());
+    lines.push(`Per stream of one topic: ssehub's subscriber and its link ${z.sub} B (${z.sub_block} B as ` +
+      `Kore allocates it), plus its topic literal (a small block); Kore's connection and receive netbuf ` +
+      `${z.kore_per_conn} B in its pools (tests/bench/sizes.c). The rest of a stream is the kernel's ` +
+      '(socket buffers), outside RSS.', '');
+  }
   return lines.join('\n');
 }
 
