@@ -35,7 +35,9 @@ export const TABLES = {
   idle: {
     title: () => 'Idle subscribers',
     note: 'Growth: the server\'s memory with N subscribers minus the idle server\'s, over N. Total: all the ' +
-      'server\'s memory with N subscribers, over N (PSS counts pages shared by its processes once).',
+      'server\'s memory with N subscribers, over N (PSS counts pages shared by its processes once). ' +
+      'ssehub (make run conf): conf/ssehub.conf as `make run` uses it (a TLS listener too, hence a key ' +
+      'manager process), with SSEHUB_STREAMS_PER_IP=0 because the load comes from four addresses.',
     cols: [
       { h: 'target', f: 'target' }, { h: 'subs', f: 'subs', key: true }, { h: 'connected', f: 'connected' },
       { h: 'failed', f: 'failed' }, { h: 'connect ms', f: 'connectMs', fmt: num(1) },
