@@ -69,10 +69,13 @@ export function memKb(pids) {
 
 // Busy and total jiffies of the whole host: load tool and servers share
 // the cores, and loopback softirq work is charged to neither process.
+// tasks: time charged to processes (user, nice, system), which is where
+// the run's own time is counted; irq and softirq time (this kernel
+// accounts it apart) is mostly the run's loopback traffic.
 function hostCpu() {
   const f = read('/proc/stat').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const busy = f[0] + f[1] + f[2] + f[5] + f[6] + f[7];
-  return { busy, total: busy + f[3] + f[4] };
+  return { busy, tasks: f[0] + f[1] + f[2], total: busy + f[3] + f[4] };
 }
 
 // Ticks of the run's own processes (with the children they reaped): the
@@ -87,12 +90,10 @@ function ourTicks(roots) {
 }
 
 // Around a measured period: end() gives the host's busy % and the % (of
-// all cores) that processes outside the run took: the host's busy time
-// less the run's own. Without IRQ time accounting (Debian's kernels)
-// loopback softirq work is charged to the process it interrupts, so
-// this is what other work took from the run. (Counting the others by
-// PID instead overcounts: a process reaped during the period brings its
-// whole life's CPU time to its parent.)
+// all cores) that processes outside the run took: the time charged to
+// processes less the run's own. (Counting the others by PID instead
+// overcounts: a process reaped during the period brings its whole
+// life's CPU time to its parent.)
 export function loadWatch(ourRoots) {
   const h0 = hostCpu();
   const o0 = ourTicks(ourRoots);
@@ -101,10 +102,10 @@ export function loadWatch(ourRoots) {
       const h1 = hostCpu();
       const ours = ourTicks(ourRoots) - o0;
       const total = h1.total - h0.total;
-      const busy = h1.busy - h0.busy;
+      const tasks = h1.tasks - h0.tasks;
       return {
-        busy: total > 0 ? Math.round((100 * busy) / total) : null,
-        other: total > 0 ? Math.max(0, Math.round((100 * (busy - ours)) / total)) : null,
+        busy: total > 0 ? Math.round((100 * (h1.busy - h0.busy)) / total) : null,
+        other: total > 0 ? Math.max(0, Math.round((100 * (tasks - ours)) / total)) : null,
       };
     },
   };
