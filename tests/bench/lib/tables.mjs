@@ -1,8 +1,8 @@
 // The tables `make bench` prints (markdown, for README.md). Each table
 // names its columns; `ratio` columns also get, under ssehub's rows,
 // ssehub's figure divided by the floor's and by nchan's for the same key
-// (the issue's "how close to the floor"): below 1 means ssehub spends or
-// waits less.
+// (the issue's "how close to the floor"): for costs and latencies below
+// 1 means ssehub spends or waits less, for rates above 1 that it does more.
 
 const num = (d) => (v) => (typeof v === 'number' && Number.isFinite(v) ? v.toFixed(d) : v ?? '-');
 
