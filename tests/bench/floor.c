@@ -370,17 +370,22 @@ fl_emit(struct fl_worker *w, int64_t now)
 	fl_answer(w);
 }
 
+/*
+ * Milliseconds until the next batch is due; a new order is looked for at
+ * least every 10 ms.
+ */
 static int
 fl_timeout(const struct fl_worker *w, int64_t now)
 {
-	double	next;
+	double	next_us;
 
 	if (w->sent >= w->run.count)
-		return 10;	/* a new order is looked for this often */
-	next = (double)w->sent / w->run.rate * 1e6 -
+		return 10;
+	next_us = (double)w->sent / w->run.rate * 1e6 -
 	    (double)(now - w->run.start_mono);
-	return next <= 0 ? 0 : (int)(next / 1000) + 1 > 10 ? 10 :
-	    (int)(next / 1000) + 1;
+	if (next_us <= 0)
+		return 0;
+	return next_us >= 10000 ? 10 : (int)(next_us / 1000) + 1;
 }
 
 static void
