@@ -222,7 +222,7 @@ soak: deps cert build
 	tests/stress/run.sh soak $(SOAK_SECONDS)
 
 bench: deps cert build
-	tests/bench/run.sh
+	node tests/bench/bench.mjs
 
 clean:
 	rm -rf build conf/ssehub.conf conf/assets.conf

@@ -159,6 +159,8 @@ bus_rows(const struct store_rows *rows, void *arg)
 		hub_publish(&ev);
 		follow_moved(&bus_log, ev.id);
 	}
+	/* The page goes out as one write per subscriber. */
+	hub_flush();
 
 	follow_heard(&bus_log, kore_time_ms(), store_rows_head(rows));
 	bus_appended(store_rows_head(rows));

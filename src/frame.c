@@ -131,6 +131,28 @@ frame_notice(const char *event, const char *data, size_t len)
 }
 
 struct frame *
+frame_join(struct frame **frames, size_t n)
+{
+	struct frame	*f;
+	const char	*topic = frames[0]->topic;
+	size_t		i, len = 0, off = 0;
+
+	for (i = 0; i < n; i++) {
+		len += frames[i]->len;
+		if (strcmp(frames[i]->topic, topic) != 0)
+			topic = "";
+	}
+
+	f = frame_alloc(frames[n - 1]->id, topic, len);
+	for (i = 0; i < n; i++) {
+		memcpy(f->data + off, frames[i]->data, frames[i]->len);
+		off += frames[i]->len;
+	}
+
+	return (f);
+}
+
+struct frame *
 frame_comment(const char *text)
 {
 	struct frame	*f;

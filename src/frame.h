@@ -32,6 +32,11 @@ struct frame	*frame_notice(const char *event, const char *data, size_t);
 struct frame	*frame_reset(u_int64_t trimmed, u_int64_t oldest);
 /* Frames already encoded back to back, the last with id last. */
 struct frame	*frame_batch(u_int64_t last, const void *, size_t);
+/*
+ * n live frames in one, in order, for subscribers that want them all:
+ * one write instead of n. Not a catch-up copy (not in the bytes below).
+ */
+struct frame	*frame_join(struct frame **, size_t n);
 /* Bytes held by batch frames: what catch-ups cost this worker now. */
 size_t		frame_batch_bytes(void);
 /* A comment line ("heartbeat"), kept by its caller for ever. */

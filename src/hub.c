@@ -22,6 +22,7 @@
 
 #include "access.h"
 #include "acl.h"
+#include "batch.h"
 #include "cursor.h"
 #include "frame.h"
 #include "grant.h"
@@ -42,15 +43,21 @@
 #define HUB_TIDY_MS		250
 #define HUB_EXPIRE_MS		1000
 
-/* One event on its way out: its frame, and the envelope one if asked. */
+/* One event for the envelope streams: its frame, and theirs once made. */
 struct hub_out {
 	const struct store_event	*ev;
 	struct frame			*f;
 	struct frame			*env;
 };
 
-static void		hub_fanout(struct hub_out *);
-static void		hub_deliver(struct sub *, struct hub_out *);
+static void		hub_fanout(void);
+static struct batch_run	*hub_first_run(struct sub *);
+static void		hub_deliver_run(struct sub *, struct batch_run *, int);
+static void		hub_deliver_joined(struct sub *, struct frame *,
+			    size_t);
+static void		hub_deliver(struct sub *, struct frame *);
+static void		hub_envelope_fanout(struct hub_out *);
+static void		hub_envelope_deliver(struct sub *, struct hub_out *);
 static void		hub_sub_link(struct sub *, const struct hub_request *);
 static void		hub_sub_unlink(struct sub *);
 static void		hub_reap(void);
@@ -69,21 +76,27 @@ static TAILQ_HEAD(, sub)	hub_dead = TAILQ_HEAD_INITIALIZER(hub_dead);
 static TAILQ_HEAD(, sub)	hub_granted = TAILQ_HEAD_INITIALIZER(hub_granted);
 static TAILQ_HEAD(, sub_link)	hub_wildcard =
     TAILQ_HEAD_INITIALIZER(hub_wildcard);
+static u_int32_t		hub_envelopes;	/* open envelope=1 streams */
 static struct frame		*hub_beat;
 static struct stats_worker	*hub_stats;
+static struct batch		hub_batch;	/* frames not fanned out yet */
+static u_int64_t		hub_batch_us;	/* when the first arrived */
+static struct frame		**hub_mine;	/* one subscriber's share */
+static size_t			hub_mine_cap;
 
 void
 hub_init(void)
 {
 	sub_init();
 	topics_init();
+	batch_init(&hub_batch);
 	window_init(settings.ring_size);
 	replay_init();
 	/* A worker that died left its gauges and stream counts behind. */
 	hub_stats = stats_slot(worker->id);
 	hub_stats->subscribers = 0;
 	hub_stats->queued_bytes = 0;
-	quota_worker_start(worker->id);
+	quota_worker_start(worker->id, worker->restarted);
 	presence_worker_start(worker->id);
 	presence_feed_init();
 
@@ -119,7 +132,8 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 	sub->cursor_kind = r->cursor_kind;
 	sub->cursor = r->cursor_kind == CURSOR_VALID ? r->cursor : 0;
 	sub->last = r->last;
-	sub->envelope = r->envelope != 0;
+	if ((sub->envelope = r->envelope != 0))
+		hub_envelopes++;
 	sub->presence = r->presence != 0;
 	sub->topics_lit = hub_topics_literal(r);
 	sub->rule = r->rule;
@@ -147,34 +161,181 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 
 /*
  * The next event of the log. Encoded once; the window keeps a reference,
- * and each subscriber's queued netbuf another.
+ * the batch another until hub_flush() fans it out.
  */
 void
 hub_publish(const struct store_event *ev)
 {
+	struct frame	*f;
 	struct hub_out	o;
-	u_int64_t	start;
 
 	hub_reap();
-	start = hub_now_us();
-	o.ev = ev;
-	o.env = NULL;
-	if ((o.f = frame_event(ev, 0)) == NULL) {
+	if (hub_batch.all.n == 0)
+		hub_batch_us = hub_now_us();
+	if ((f = frame_event(ev, 0)) == NULL) {
 		/* Only possible for rows that bypassed the CHECKs. */
 		kore_log(LOG_ERR, "event %" PRIu64 " cannot be framed", ev->id);
 	}
-	window_push(ev->id, o.f);
-	if (o.f != NULL) {
-		hub_fanout(&o);
-		frame_unref(o.f);
+	window_push(ev->id, f);
+	if (f == NULL)
+		return;
+	if (hub_envelopes > 0) {
+		o.ev = ev;
+		o.f = f;
+		o.env = NULL;
+		hub_envelope_fanout(&o);
+		if (o.env != NULL)
+			frame_unref(o.env);
 	}
-	if (o.env != NULL)
-		frame_unref(o.env);
-	stats_fanout(hub_stats, hub_now_us() - start);
+	batch_add(&hub_batch, f, topics_get(f->topic, 0));
 }
 
+/*
+ * bus.c read a page of the log: every LIVE subscriber gets its frames of
+ * it in one write (one send() per subscriber, not one per event), each
+ * subscriber's in id order. Nothing else runs between hub_publish() and
+ * here, so no subscriber changed state in between.
+ */
+void
+hub_flush(void)
+{
+	struct batch_run	*r;
+	u_int64_t		us;
+	size_t			i;
+
+	if (hub_batch.all.n == 0)
+		return;
+	if (hub_mine_cap < hub_batch.all.n) {
+		hub_mine_cap = hub_batch.all.n;
+		hub_mine = kore_realloc(hub_mine,
+		    hub_mine_cap * sizeof(*hub_mine));
+	}
+
+	hub_fanout();
+
+	us = hub_now_us() - hub_batch_us;
+	for (i = 0; i < hub_batch.nruns; i++) {
+		r = &hub_batch.runs[i];
+		if (r->joined != NULL)
+			frame_unref(r->joined);
+	}
+	if (hub_batch.all.joined != NULL)
+		frame_unref(hub_batch.all.joined);
+	for (i = 0; i < hub_batch.all.n; i++) {
+		stats_fanout(hub_stats, us);
+		frame_unref(hub_batch.all.items[i]);
+	}
+	batch_clear(&hub_batch);
+}
+
+/*
+ * Each subscriber is visited once: on a topic's list when it reads that
+ * topic alone, on the list of its first topic in the batch when it reads
+ * several (then its frames of every topic, merged in id order), on the
+ * wildcard list when it reads all. A topic is looked up again by name,
+ * not kept from hub_publish(): a cut-off may have deleted it since.
+ */
 static void
-hub_fanout(struct hub_out *o)
+hub_fanout(void)
+{
+	struct batch_run	*r;
+	struct topic		*t;
+	struct sub_link		*l, *next;
+	struct frame		*f;
+	size_t			i;
+
+	for (i = 0; i < hub_batch.nruns; i++) {
+		r = &hub_batch.runs[i];
+		f = r->items[0];
+		if ((t = topics_get(f->topic, 0)) == NULL)
+			continue;
+		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
+			next = TAILQ_NEXT(l, list);
+			if (l->sub->ntopics == 1)
+				hub_deliver_run(l->sub, r, 1);
+			else if (hub_first_run(l->sub) == r)
+				hub_deliver_run(l->sub, &hub_batch.all, 0);
+		}
+	}
+
+	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
+		next = TAILQ_NEXT(l, list);
+		hub_deliver_run(l->sub, &hub_batch.all, acl.nprivate == 0);
+	}
+}
+
+static struct batch_run *
+hub_first_run(struct sub *sub)
+{
+	struct batch_run	*r;
+	int			i;
+
+	for (i = 0; i < sub->ntopics; i++) {
+		if ((r = batch_run_of(&hub_batch, sub->links[i].topic)) != NULL)
+			return (r);
+	}
+	return (NULL);
+}
+
+/*
+ * sub's frames of run r (all of them when wants_all, else those of its
+ * topics), above its cursor, in one write: r's shared join when that is
+ * every frame of r, else a join of its own; a single frame as it is.
+ */
+static void
+hub_deliver_run(struct sub *sub, struct batch_run *r, int wants_all)
+{
+	struct frame	*f;
+	size_t		i, n = 0;
+
+	if (sub->state != SUB_LIVE || sub->envelope)
+		return;
+	for (i = 0; i < r->n; i++) {
+		f = r->items[i];
+		if (f->id > sub->cursor &&
+		    (wants_all || sub_wants(sub, f->topic)))
+			hub_mine[n++] = f;
+	}
+
+	if (n == 1) {
+		hub_deliver(sub, hub_mine[0]);
+	} else if (n == r->n) {
+		if (r->joined == NULL)
+			r->joined = frame_join((struct frame **)r->items, n);
+		hub_deliver_joined(sub, r->joined, n);
+	} else if (n > 1) {
+		f = frame_join(hub_mine, n);
+		hub_deliver_joined(sub, f, n);
+		frame_unref(f);
+	}
+}
+
+/* f carries n frames: the delivered counter counts frames, not writes. */
+static void
+hub_deliver_joined(struct sub *sub, struct frame *f, size_t n)
+{
+	sub_cursor_set(sub, f->id);
+	if (sub_send(sub, f) == KORE_RESULT_OK)
+		hub_stats->delivered += n - 1;
+}
+
+/* Catch-up subscribers let it pass: replay brings them to it. */
+static void
+hub_deliver(struct sub *sub, struct frame *f)
+{
+	if (sub->state != SUB_LIVE || f->id <= sub->cursor)
+		return;
+	sub_cursor_set(sub, f->id);
+	(void)sub_send(sub, f);
+}
+
+/*
+ * Envelope streams (few) get each event as it is read, in its envelope
+ * frame, made once for the first of them; hub_flush() skips them. Their
+ * frames go out in id order all the same: hub_publish() runs in id order.
+ */
+static void
+hub_envelope_fanout(struct hub_out *o)
 {
 	struct topic		*t;
 	struct sub_link		*l, *next;
@@ -182,36 +343,27 @@ hub_fanout(struct hub_out *o)
 	if ((t = topics_get(o->f->topic, 0)) != NULL) {
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
 			next = TAILQ_NEXT(l, list);
-			hub_deliver(l->sub, o);
+			hub_envelope_deliver(l->sub, o);
 		}
 	}
 
 	for (l = TAILQ_FIRST(&hub_wildcard); l != NULL; l = next) {
 		next = TAILQ_NEXT(l, list);
 		if (acl.nprivate == 0 || sub_wants(l->sub, o->f->topic))
-			hub_deliver(l->sub, o);
+			hub_envelope_deliver(l->sub, o);
 	}
 }
 
-/*
- * Catch-up subscribers let it pass: replay brings them to it. The
- * envelope frame is made for the first subscriber that wants it.
- */
 static void
-hub_deliver(struct sub *sub, struct hub_out *o)
+hub_envelope_deliver(struct sub *sub, struct hub_out *o)
 {
-	struct frame	*f = o->f;
-
-	if (sub->state != SUB_LIVE || f->id <= sub->cursor)
+	if (!sub->envelope || sub->state != SUB_LIVE ||
+	    o->f->id <= sub->cursor)
 		return;
-	sub_cursor_set(sub, f->id);
-	if (sub->envelope) {
-		if (o->env == NULL)
-			o->env = frame_event(o->ev, 1);
-		if ((f = o->env) == NULL)
-			return;
-	}
-	(void)sub_send(sub, f);
+	if (o->env == NULL && (o->env = frame_event(o->ev, 1)) == NULL)
+		return;
+	sub_cursor_set(sub, o->f->id);
+	(void)sub_send(sub, o->env);
 }
 
 /*
@@ -225,6 +377,8 @@ hub_gap(u_int64_t last)
 	struct sub	*sub, *next;
 	struct frame	*f;
 
+	/* What came before the hole goes first. */
+	hub_flush();
 	hub_reap();
 	window_restart(last);
 	if ((f = frame_reset(last, last + 1)) == NULL)
@@ -363,6 +517,8 @@ hub_disconnect(struct connection *c)
 	TAILQ_REMOVE(&hub_subs, sub, list);
 	if (sub->grant != NULL)
 		TAILQ_REMOVE(&hub_granted, sub, grant_list);
+	if (sub->envelope)
+		hub_envelopes--;
 	replay_forget(sub);
 	hub_sub_unlink(sub);
 	hub_stats->subscribers--;

@@ -43,6 +43,8 @@ void		hub_shutdown(void);
 void		hub_start(uint64_t head);
 /* bus.c: the next event of the log, id = the previous one + 1. */
 void		hub_publish(const struct store_event *);
+/* bus.c: fan out what hub_publish() took since the last flush. */
+void		hub_flush(void);
 /* bus.c: the ids up to last were removed before this worker read them. */
 void		hub_gap(uint64_t last);
 /* revoke_feed.c: new revocations are known; their streams end. */

@@ -83,11 +83,19 @@ quota_init(size_t ntokens)
  * column of stream counts starts from zero.
  */
 void
-quota_worker_start(unsigned int worker)
+quota_worker_start(unsigned int worker, int restarted)
 {
 	size_t		i;
 
 	quota_worker = worker % QUOTA_WORKERS;
+
+	/*
+	 * A first start finds its column zero, as mmap made it: clearing it
+	 * would write every page of the table (2.3 MiB) into each worker's
+	 * memory for nothing.
+	 */
+	if (!restarted)
+		return;
 	quota_lock();
 	for (i = 0; i < QUOTA_SLOTS; i++)
 		quota->addrs[i].count[quota_worker] = 0;

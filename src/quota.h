@@ -15,8 +15,11 @@
 
 /* Maps the shared tables; ntokens publish tokens. */
 int	quota_init(size_t ntokens);
-/* This process is worker n: its stream counts start from zero. */
-void	quota_worker_start(unsigned int n);
+/*
+ * This process is worker n: its stream counts start from zero. restarted:
+ * a worker died in this column and left counts behind (Kore respawned it).
+ */
+void	quota_worker_start(unsigned int n, int restarted);
 
 /*
  * Counts one more stream from addr, unless max (0: no limit) are open.

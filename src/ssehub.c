@@ -18,6 +18,7 @@
 #include "bus.h"
 #include "debug.h"
 #include "hub.h"
+#include "prealloc.h"
 #include "presence.h"
 #include "presence_sync.h"
 #include "quota.h"
@@ -83,6 +84,7 @@ kore_parent_configure(int argc, char **argv)
 		fatalx("cannot load TLS keys (`make cert` makes a pair for "
 		    "development)");
 	store_migrate_now(settings.db);
+	prealloc_parent();
 
 	/* Logs keep secrets for ever: the token is shown once, when made. */
 	if (settings.token_generated) {
@@ -115,6 +117,7 @@ ssehub_presence(void)
 void
 kore_worker_configure(void)
 {
+	prealloc_worker();
 	tls_worker_init();
 	hub_init();
 	bus_init();

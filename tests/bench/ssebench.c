@@ -3,7 +3,7 @@
  *
  *   ssebench sub --port P --path PATH --conns N [--procs K] --duration S
  *       [--last-event-id X] [--ramp-per-sec R] [--expect-events E]
- *       [--ready-file F] [--src-addrs A] [--no-read]
+ *       [--ready-file F] [--src-addrs A] [--no-read] [--unordered]
  *   ssebench pub --target ssehub|nchan --port P --rate R --duration S
  *       [--conns C] [--batch B] [--count N] [--token T] [--topic T]
  *
@@ -19,6 +19,13 @@
  * max_events (per connection), lat_* (receive minus publish time),
  * ready_ms (until every connection settled), all_expect_ms (until every
  * connection had --expect-events events, -1 if some never did).
+ * Numeric SSE ids (ssehub's, the floor's) are checked too: ids counts
+ * the events that had one, id_missing/id_dup/id_reordered compare each
+ * with the connection's previous one (ids are consecutive on one topic).
+ * --unordered: several publishers, so publish order is not defined and
+ * the sequence checks become set checks: dup counts a sequence number
+ * seen twice, missing the holes below the highest one seen, reordered
+ * is not counted (the id checks say whether order held).
  * SIGTERM or SIGINT ends a run early and still prints the results.
  *
  * In --path, "{i}" becomes the connection's number (0 .. N-1 over all
@@ -105,6 +112,7 @@ struct sb_opts {
 	long		 count;
 	long		 expect;
 	int		 no_read;
+	int		 unordered;
 };
 
 /* ---- subscriber side ---- */
@@ -138,6 +146,9 @@ struct sub_conn {
 	struct sb_buf	 line;
 	struct sb_buf	 data;
 	int64_t		 last_seq;
+	int64_t		 ev_id;		/* numeric id of this event, or -1 */
+	int64_t		 last_id;
+	struct sb_buf	 seen;		/* --unordered: bitmap of seqs */
 	uint64_t	 events;
 	int64_t		 reached_us;
 };
@@ -156,6 +167,10 @@ struct sub_result {
 	uint64_t	missing;
 	uint64_t	dup;
 	uint64_t	reordered;
+	uint64_t	ids;
+	uint64_t	id_missing;
+	uint64_t	id_dup;
+	uint64_t	id_reordered;
 	uint64_t	reached;
 	int64_t		reached_us;
 	int64_t		ready_us;
@@ -240,6 +255,10 @@ static void	 sb_http_headers(const char *, const char *, uint64_t *, int *,
 	    int *, int *);
 static int	 sb_http_status(const char *, size_t, int *);
 static void	 sub_event(struct sub_proc *, struct sub_conn *, int64_t);
+static void	 sub_check_seq(struct sub_proc *, struct sub_conn *, uint64_t);
+static void	 sub_check_id(struct sub_proc *, struct sub_conn *);
+static uint64_t	 sub_holes(const struct sub_conn *);
+static int64_t	 sub_numeric_id(const char *, size_t);
 static void	 sub_line(struct sub_proc *, struct sub_conn *, const char *,
 	    size_t, int64_t);
 static void	 sub_sse(struct sub_proc *, struct sub_conn *, const char *,
@@ -312,7 +331,7 @@ sb_usage(void)
 	    "usage: ssebench sub --port P --path PATH --conns N [--procs K]\n"
 	    "           --duration S [--last-event-id X] [--ramp-per-sec R]\n"
 	    "           [--expect-events E] [--ready-file F] [--src-addrs A]\n"
-	    "           [--no-read]\n"
+	    "           [--no-read] [--unordered]\n"
 	    "       ssebench pub --target ssehub|nchan --port P --rate R\n"
 	    "           --duration S [--conns C] [--batch B] [--count N]\n"
 	    "           [--token T] [--topic T]\n");
@@ -659,6 +678,34 @@ sub_event(struct sub_proc *sp, struct sub_conn *c, int64_t now_real)
 	r->events++;
 	c->events++;
 	sb_hist_add(&r->lat, now_real - (int64_t)us);
+	sub_check_seq(sp, c, seq);
+	sub_check_id(sp, c);
+	if (sp->o->expect > 0 && c->events == (uint64_t)sp->o->expect) {
+		c->reached_us = now_real - sp->start_real;
+		r->reached++;
+	}
+}
+
+/* The publisher's sequence: in order, or as a set (--unordered). */
+static void
+sub_check_seq(struct sub_proc *sp, struct sub_conn *c, uint64_t seq)
+{
+	struct sub_result	*r = &sp->r;
+	size_t			 byte = seq / 8;
+	uint8_t			 bit = 1 << (seq % 8);
+
+	if (sp->o->unordered) {
+		if (byte >= c->seen.len) {
+			while (c->seen.len <= byte)
+				sb_buf_add(&c->seen, "\0", 1);
+		}
+		if (c->seen.p[byte] & bit)
+			r->dup++;
+		c->seen.p[byte] |= bit;
+		if ((int64_t)seq > c->last_seq)
+			c->last_seq = (int64_t)seq;
+		return;
+	}
 	if (c->last_seq < 0 || (int64_t)seq == c->last_seq + 1)
 		c->last_seq = (int64_t)seq;
 	else if ((int64_t)seq > c->last_seq + 1) {
@@ -668,10 +715,55 @@ sub_event(struct sub_proc *sp, struct sub_conn *c, int64_t now_real)
 		r->dup++;
 	else
 		r->reordered++;
-	if (sp->o->expect > 0 && c->events == (uint64_t)sp->o->expect) {
-		c->reached_us = now_real - sp->start_real;
-		r->reached++;
+}
+
+/* The server's ids, when numeric: each one more than the last. */
+static void
+sub_check_id(struct sub_proc *sp, struct sub_conn *c)
+{
+	struct sub_result	*r = &sp->r;
+
+	if (c->ev_id < 0)
+		return;
+	r->ids++;
+	if (c->last_id >= 0 && c->ev_id > c->last_id + 1)
+		r->id_missing += (uint64_t)(c->ev_id - c->last_id - 1);
+	else if (c->last_id >= 0 && c->ev_id == c->last_id)
+		r->id_dup++;
+	else if (c->last_id >= 0 && c->ev_id < c->last_id)
+		r->id_reordered++;
+	if (c->ev_id > c->last_id)
+		c->last_id = c->ev_id;
+}
+
+/* --unordered: sequence numbers from 1 to the highest seen, not seen. */
+static uint64_t
+sub_holes(const struct sub_conn *c)
+{
+	uint64_t	seq, holes = 0;
+
+	for (seq = 1; (int64_t)seq < c->last_seq; seq++) {
+		if (seq / 8 >= c->seen.len ||
+		    !(c->seen.p[seq / 8] & (1 << (seq % 8))))
+			holes++;
 	}
+	return holes;
+}
+
+static int64_t
+sub_numeric_id(const char *v, size_t n)
+{
+	int64_t	id = 0;
+	size_t	i;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		id = id * 10 + (v[i] - '0');
+	}
+	return id;
 }
 
 static void
@@ -687,6 +779,7 @@ sub_line(struct sub_proc *sp, struct sub_conn *c, const char *p, size_t n,
 			sub_event(sp, c, now);
 		c->data.len = 0;
 		c->ev_has_id = 0;
+		c->ev_id = -1;
 		return;
 	}
 	if (p[0] == ':') {
@@ -713,6 +806,7 @@ sub_line(struct sub_proc *sp, struct sub_conn *c, const char *p, size_t n,
 		/* An id containing NUL is ignored, as in browsers. */
 		if (memchr(v, '\0', vlen) == NULL)
 			c->ev_has_id = 1;
+		c->ev_id = sub_numeric_id(v, vlen);
 	}
 	/* "event" and "retry" do not matter for the measurement. */
 }
@@ -979,6 +1073,8 @@ sub_open(struct sub_proc *sp, struct sub_conn *c, long idx)
 {
 	sp->pending++;
 	c->last_seq = -1;
+	c->last_id = -1;
+	c->ev_id = -1;
 	c->reached_us = -1;
 	if ((c->fd = sb_connect(sp->o->port, sp->o->src_addrs > 1 ?
 	    1 + idx % sp->o->src_addrs : 0, sp->o->no_read ? 4096 : 0)) ==
@@ -1069,6 +1165,8 @@ sub_summarize(struct sub_proc *sp)
 		}
 		if (c->state == SUB_STREAM)
 			close(c->fd);
+		if (sp->o->unordered)
+			r->missing += sub_holes(c);
 	}
 	if (r->min_events == UINT64_MAX)
 		r->min_events = 0;
@@ -1137,6 +1235,10 @@ sub_merge(struct sub_result *t, const struct sub_result *r)
 	t->missing += r->missing;
 	t->dup += r->dup;
 	t->reordered += r->reordered;
+	t->ids += r->ids;
+	t->id_missing += r->id_missing;
+	t->id_dup += r->id_dup;
+	t->id_reordered += r->id_reordered;
 	t->reached += r->reached;
 	if (r->reached_us > t->reached_us)
 		t->reached_us = r->reached_us;
@@ -1164,14 +1266,17 @@ sub_print(const struct sb_opts *o, const struct sub_result *t, long lost,
 	    "\"frames\":%" PRIu64 ",\"events\":%" PRIu64 ","
 	    "\"with_id\":%" PRIu64 ",\"comments\":%" PRIu64 ","
 	    "\"bad\":%" PRIu64 ",\"missing\":%" PRIu64 ",\"dup\":%" PRIu64
-	    ",\"reordered\":%" PRIu64 ",\"min_events\":%" PRIu64 ","
+	    ",\"reordered\":%" PRIu64 ",\"ids\":%" PRIu64 ","
+	    "\"id_missing\":%" PRIu64 ",\"id_dup\":%" PRIu64 ","
+	    "\"id_reordered\":%" PRIu64 ",\"min_events\":%" PRIu64 ","
 	    "\"max_events\":%" PRIu64 ",\"lat_p50_ms\":%.3f,"
 	    "\"lat_p99_ms\":%.3f,\"lat_max_ms\":%.3f,\"ready_ms\":%.1f,"
 	    "\"expect\":%ld,\"reached\":%" PRIu64 ",\"all_expect_ms\":%.1f,"
 	    "\"elapsed_s\":%.3f,\"client_cpu_s\":%.2f}\n",
 	    o->conns, o->procs, t->connected, t->failed, t->closed, lost,
 	    t->frames, t->events, t->with_id, t->comments, t->bad,
-	    t->missing, t->dup, t->reordered, t->min_events, t->max_events,
+	    t->missing, t->dup, t->reordered, t->ids, t->id_missing,
+	    t->id_dup, t->id_reordered, t->min_events, t->max_events,
 	    sb_hist_pct(&t->lat, 50), sb_hist_pct(&t->lat, 99),
 	    t->lat.count ? (double)t->lat.max_us / 1000.0 : -1.0,
 	    t->ready_us < 0 ? -1.0 : (double)t->ready_us / 1000.0,
@@ -1634,6 +1739,7 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 		{ "ready-file", required_argument, NULL, 'f' },
 		{ "src-addrs", required_argument, NULL, 's' },
 		{ "no-read", no_argument, NULL, 'N' },
+		{ "unordered", no_argument, NULL, 'U' },
 		{ "target", required_argument, NULL, 't' },
 		{ "rate", required_argument, NULL, 'R' },
 		{ "batch", required_argument, NULL, 'b' },
@@ -1678,6 +1784,9 @@ sb_parse(int argc, char **argv, struct sb_opts *o)
 			break;
 		case 'N':
 			o->no_read = 1;
+			break;
+		case 'U':
+			o->unordered = 1;
 			break;
 		case 't':
 			o->target = optarg;

@@ -19,6 +19,7 @@ main(void)
 	srunner_add_suite(sr, args_suite());
 	srunner_add_suite(sr, access_suite());
 	srunner_add_suite(sr, auth_suite());
+	srunner_add_suite(sr, batch_suite());
 	srunner_add_suite(sr, cookie_suite());
 	srunner_add_suite(sr, cursor_suite());
 	srunner_add_suite(sr, follow_suite());

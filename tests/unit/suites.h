@@ -10,6 +10,7 @@ Suite	*access_suite(void);
 Suite	*acl_suite(void);
 Suite	*args_suite(void);
 Suite	*auth_suite(void);
+Suite	*batch_suite(void);
 Suite	*cookie_suite(void);
 Suite	*cursor_suite(void);
 Suite	*follow_suite(void);

@@ -659,24 +659,24 @@ START_TEST(test_quota_worker_restart)
 	int		i;
 
 	addr4(a, "192.0.2.7");
-	quota_worker_start(2);
+	quota_worker_start(2, 1);
 	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
-	quota_worker_start(1);
+	quota_worker_start(1, 1);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
 	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
 
 	/* Worker 1 died with three streams; its successor starts. */
-	quota_worker_start(1);
+	quota_worker_start(1, 1);
 	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
 	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
 
 	/* Worker 2's stream is still counted, and leaves from its column. */
-	quota_worker_start(2);
+	quota_worker_start(2, 1);
 	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_OK);
 	ck_assert_int_eq(quota_test_enter(a, 4), RESULT_ERROR);
-	quota_worker_start(0);
+	quota_worker_start(0, 1);
 }
 END_TEST
 
