@@ -56,6 +56,7 @@ static void		hub_deliver_run(struct sub *, struct batch_run *, int);
 static void		hub_deliver_joined(struct sub *, struct frame *,
 			    size_t);
 static void		hub_deliver(struct sub *, struct frame *);
+static int		hub_join_fits(const struct sub *, size_t, int);
 static void		hub_envelope_fanout(struct hub_out *);
 static void		hub_envelope_deliver(struct sub *, struct hub_out *);
 static void		hub_sub_link(struct sub *, const struct hub_request *);
@@ -247,7 +248,8 @@ hub_fanout(void)
 	for (i = 0; i < hub_batch.nruns; i++) {
 		r = &hub_batch.runs[i];
 		f = r->items[0];
-		if ((t = topics_get(f->topic, 0)) == NULL)
+		/* No key: topics nobody here reads, several in one run. */
+		if (r->key == NULL || (t = topics_get(f->topic, 0)) == NULL)
 			continue;
 		for (l = TAILQ_FIRST(&t->links); l != NULL; l = next) {
 			next = TAILQ_NEXT(l, list);
@@ -297,7 +299,10 @@ hub_deliver_run(struct sub *sub, struct batch_run *r, int wants_all)
 			hub_mine[n++] = f;
 	}
 
-	if (n == 1) {
+	if (n > 1 && !hub_join_fits(sub, n, n == r->n)) {
+		for (i = 0; i < n; i++)
+			hub_deliver(sub, hub_mine[i]);
+	} else if (n == 1) {
 		hub_deliver(sub, hub_mine[0]);
 	} else if (n == r->n) {
 		if (r->joined == NULL)
@@ -308,6 +313,26 @@ hub_deliver_run(struct sub *sub, struct batch_run *r, int wants_all)
 		hub_deliver_joined(sub, f, n);
 		frame_unref(f);
 	}
+}
+
+/*
+ * Whether sub's n frames (hub_mine) may go as one join. Not when they
+ * would take its queue over the cap: frame by frame, the cap cuts it off
+ * where it always did, not a page later. And a join of its own (a copy)
+ * only onto an empty queue, where it is written at once: a stream with a
+ * backlog gains nothing from it, and copies held by streams that stopped
+ * reading would add up; the shared frames cost nothing more.
+ */
+static int
+hub_join_fits(const struct sub *sub, size_t n, int shared)
+{
+	size_t		i, len;
+
+	if (!shared && !TAILQ_EMPTY(&sub->c->send_queue))
+		return (0);
+	for (i = 0, len = sub->queued; i < n; i++)
+		len += hub_mine[i]->len;
+	return (len <= settings.queue_cap);
 }
 
 /* f carries n frames: the delivered counter counts frames, not writes. */

@@ -283,6 +283,13 @@ test('oversized heads: over 16384 bytes a JSON 431 and the connection closed; a 
     for (const [what, req] of Object.entries(cases)) {
       const r = await exchange(req, { waitMs: 3000 });
       t.diagnostic(`${what}: ${r.status} closed=${r.closed} after ${r.ms} ms, ${r.raw.length} bytes answered, ${r.error ?? 'no socket error'}`);
+      // A client still sending when the answer comes may get a reset
+      // that drops the answer (the server closes with bytes unread, as
+      // for Kore's own 413): then it must at least be cut off at once.
+      if (r.status === null && /ECONNRESET|EPIPE/.test(r.error ?? '') && req.length > 65536) {
+        assert.ok(r.ms < 1000, `${what}: reset at once`);
+        continue;
+      }
       assert.equal(r.status, 431, `${what}: ${JSON.stringify(r.head)}`);
       assert.match(JSON.parse(r.body.toString()).error, /request head over 16384 bytes/, what);
       assert.ok(r.closed && r.ms < 1000, `${what}: closed at once`);
