@@ -4,12 +4,13 @@
 import { execFileSync, spawn } from 'node:child_process';
 
 // Runs sql (psql -qtAX: tuples only, unaligned, no psqlrc); its output,
-// trimmed. quiet: psql's stderr is kept (in the thrown error) rather
-// than shown, for polling a database that may be down.
+// trimmed. On failure the thrown error's message holds psql's stderr,
+// which is also shown unless quiet (for polling a database that may be
+// down): execFileSync's default stdio does both.
 export function psql(db, sql, { quiet = false } = {}) {
-  return execFileSync('psql', [db, '-qtAXc', sql], {
-    stdio: ['ignore', 'pipe', quiet ? 'pipe' : 'inherit'], maxBuffer: 1 << 28,
-  }).toString().trim();
+  const opts = { maxBuffer: 1 << 28 };
+  if (quiet) opts.stdio = ['ignore', 'pipe', 'pipe'];
+  return execFileSync('psql', [db, '-qtAXc', sql], opts).toString().trim();
 }
 
 // One psql process running a whole script (stdin), without blocking the
