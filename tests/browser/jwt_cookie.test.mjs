@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { launch, storedIds } from './lib.mjs';
+import { launch, publish, storedIds } from './lib.mjs';
 import { claims, jwt } from '../lib/jwt.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
@@ -110,13 +110,8 @@ after(async () => {
 });
 
 async function publishOne(i) {
-	const res = await fetch(`${HUB}/publish`, { method: 'POST',
-	    headers: { 'content-type': 'application/json',
-	    authorization: `Bearer ${env.SSEHUB_TOKEN}` },
-	    body: JSON.stringify({ topic: TOPIC, data: `n${i}` }) });
-	const body = await res.json();
-	assert.equal(res.status, 201, JSON.stringify(body));
-	return body.id;
+	const [id] = await publish({ topic: TOPIC, data: `n${i}` }, HUB);
+	return id;
 }
 
 test('a refreshed cookie carries a stream across token expiries, ' +

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { chromium } from 'playwright-core';
+import { publishRequest } from '../lib/http.mjs';
+import { psql } from '../lib/pg.mjs';
 
 const root = new URL('../..', import.meta.url).pathname;
 const env = process.env;
@@ -42,10 +44,8 @@ export function peer(cmd) {
 
 /* POSTs events (an object or an array) and returns the new ids. */
 export async function publish(events, base = HTTP) {
-	const res = await fetch(`${base}/publish`, { method: 'POST',
-	    headers: { 'content-type': 'application/json',
-	    authorization: `Bearer ${env.SSEHUB_TOKEN}` },
-	    body: JSON.stringify(events) });
+	const { path, ...req } = publishRequest(events, env.SSEHUB_TOKEN);
+	const res = await fetch(`${base}${path}`, req);
 	const body = await res.json();
 	assert.equal(res.status, 201, JSON.stringify(body));
 	return body.ids ?? [body.id];
@@ -62,9 +62,9 @@ export async function subscribers() {
 export function storedIds(from, to, topics = null) {
 	const only = topics === null ? '' :
 	    ` AND topic = ANY ('{${topics.join(',')}}')`;
-	const out = execFileSync('psql', [env.SSEHUB_DB, '-qtAc',
+	const out = psql(env.SSEHUB_DB,
 	    `SELECT id FROM ssehub.events WHERE id BETWEEN ${from} AND ${to}` +
-	    `${only} ORDER BY id`], { encoding: 'utf8' });
+	    `${only} ORDER BY id`);
 	return out.split('\n').filter(Boolean).map(Number);
 }
 

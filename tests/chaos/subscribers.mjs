@@ -8,8 +8,7 @@
 //         fall behind retention (a reset);
 //   churn reads at once but drops its connection every 1-6 s.
 
-import net from 'node:net';
-import { SseParser } from '../../assets/sse-parser.js';
+import { SseConnection } from '../lib/sse.mjs';
 import { config, rnd, between, pick, subset, now, log, violation, hash32 } from './common.mjs';
 import { HTTP_PORT } from './http.mjs';
 
@@ -47,20 +46,15 @@ export class Subscriber {
     if (this.stopped) return;
     this.connects++;
     const q = (this.topics ?? []).map((t) => `topic=${t}`);
-    const sock = net.connect({ host: '127.0.0.1', port: HTTP_PORT });
-    this.sock = sock;
-    this.head = Buffer.alloc(0);
     this.status = null;
     this.dropping = false;
-    this.parser = new SseParser({ event: (e) => this.frame(e), comment: () => {}, retry: () => {} });
-    this.lastByte = now();
-    sock.on('connect', () => {
-      sock.write(`GET /stream?${q.join('&')} HTTP/1.1\r\nHost: 127.0.0.1\r\n`
-        + `Accept: text/event-stream\r\nLast-Event-ID: ${this.cursor}\r\n\r\n`);
+    const sock = new SseConnection(HTTP_PORT, `/stream?${q.join('&')}`, { 'Last-Event-ID': this.cursor }, {
+      event: (e) => this.frame(e),
+      opened: (status) => this.opened(status),
+      closed: () => this.onClose(sock),
+      clock: now,
     });
-    sock.on('data', (c) => this.onData(c));
-    sock.on('error', () => {});
-    sock.on('close', () => this.onClose(sock));
+    this.sock = sock;
     if (this.paused()) sock.pause();
   }
 
@@ -71,22 +65,14 @@ export class Subscriber {
     if (!this.stopped) setTimeout(() => this.connect(), between(100, 300));
   }
 
-  onData(chunk) {
-    this.lastByte = now();
-    if (this.status === null) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      this.status = Number(this.head.subarray(0, end).toString().split(' ')[1]);
-      if (this.status !== 200) {
-        violation(`${this.label()}: /stream answered ${this.status}`);
-        this.sock.destroy();
-        return;
-      }
-      this.streamCursors.push(this.cursor);
-      chunk = this.head.subarray(end + 4);
+  opened(status) {
+    this.status = status;
+    if (status !== 200) {
+      violation(`${this.label()}: /stream answered ${status}`);
+      this.sock.destroy();
+      return;
     }
-    this.parser.push(chunk.toString('utf8'));
+    this.streamCursors.push(this.cursor);
   }
 
   frame(f) {
@@ -140,7 +126,7 @@ export class Subscriber {
 
   // A stream silent for 4 heartbeats while we read: given up, reconnected.
   checkAlive() {
-    const since = now() - Math.max(this.lastByte, this.pausedUntil);
+    const since = now() - Math.max(this.sock?.lastByte ?? 0, this.pausedUntil);
     if (this.sock && !this.paused() && this.status === 200 && since > 4 * config.heartbeatMs) {
       this.watchdog++;
       log(`${this.label()}: no byte for ${since} ms while reading, reconnecting`);

@@ -14,11 +14,12 @@
 // cursor inside that range gets a reset (or the events themselves from a
 // worker's memory), never silence; counted: how many were lost.
 
-import net from 'node:net';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import path from 'node:path';
-import { SseParser } from '../../assets/sse-parser.js';
+import { publish } from '../lib/http.mjs';
+import { psql } from '../lib/pg.mjs';
+import { SseConnection } from '../lib/sse.mjs';
 import { ROOT, TOKEN, startServer, stopServer, sleep } from '../integration/lib.mjs';
 
 const env = (k, d) => process.env[k] ?? d;
@@ -52,9 +53,7 @@ const between = (lo, hi) => lo + rnd() * (hi - lo);
 const conn = (dir, port) => `host=${dir}/pgrun port=${port} dbname=ssehub user=ssehub gssencmode=disable`;
 const PRIMARY_DB = conn(PRIMARY, PG_PORT);
 const STANDBY_DB = conn(STANDBY, PG_PORT + 1);
-function psqlAt(db, sql) {
-  return execFileSync('psql', [db, '-qtAXc', sql], { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 28 }).toString().trim();
-}
+const psqlAt = (db, sql) => psql(db, sql, { quiet: true });
 // Asynchronous: publishers and subscribers keep running meanwhile.
 const execFileP = promisify(execFile);
 async function pg(...args) {
@@ -68,47 +67,6 @@ const tagOf = (data) => {
     return null;
   }
 };
-
-// One request on a fresh connection: {status, json, headers} or {error}.
-function request(port, method, p, headers, body, timeoutMs = 3000) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    const chunks = [];
-    let done = false;
-    const finish = (r) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(r);
-    };
-    const timer = setTimeout(() => finish({ error: 'timeout' }), timeoutMs);
-    sock.on('connect', () => {
-      const data = body === null ? null : Buffer.from(body);
-      let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
-      for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-      if (data) head += `Content-Length: ${data.length}\r\n`;
-      sock.write(head + '\r\n');
-      if (data) sock.write(data);
-    });
-    sock.on('data', (c) => chunks.push(c));
-    sock.on('error', (e) => finish({ error: e.code ?? String(e) }));
-    sock.on('close', () => {
-      const buf = Buffer.concat(chunks);
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return finish({ error: 'closed without answer' });
-      const lines = buf.subarray(0, end).toString().split('\r\n');
-      const hdrs = {};
-      for (const l of lines.slice(1)) {
-        const i = l.indexOf(':');
-        hdrs[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-      }
-      let json = null;
-      try { json = JSON.parse(buf.subarray(end + 4).toString()); } catch { /* not JSON */ }
-      return finish({ status: Number(lines[0].split(' ')[1]), json, headers: hdrs });
-    });
-  });
-}
 
 // ---- publishers -------------------------------------------------------
 
@@ -134,7 +92,6 @@ async function publishOne(index, n) {
     event: 'fo',
     data: { tag: `p${index}-${n}-${i}`, pad: 'x'.repeat(Math.floor(between(20, 200))) },
   }));
-  const body = JSON.stringify(count === 1 ? events[0] : events);
   const key = `${RUN}-p${index}-${n}`;
   const first = Date.now();
   pstats.requests++;
@@ -142,9 +99,7 @@ async function publishOne(index, n) {
     pstats.attempts++;
     if (tries > 1) pstats.retried++;
     const sentAt = Date.now();
-    const r = await request(HTTP, 'POST', '/publish', {
-      Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', 'Idempotency-Key': key,
-    }, body);
+    const r = await publish(HTTP, count === 1 ? events[0] : events, { token: TOKEN, headers: { 'Idempotency-Key': key } });
     const ids = r.status === 201 ? (count === 1 ? [r.json?.id] : r.json?.ids) : null;
     if (ids && ids.length === count && ids.every(Number.isSafeInteger)) {
       const at = Date.now();
@@ -198,40 +153,23 @@ class Subscriber {
     if (this.stopped) return;
     this.connects++;
     const q = (this.topics ?? []).map((t) => `topic=${t}`).join('&');
-    const sock = net.connect({ host: '127.0.0.1', port: this.port });
-    this.sock = sock;
-    this.head = Buffer.alloc(0);
     this.status = null;
-    this.lastByte = Date.now();
-    this.parser = new SseParser({ event: (e) => this.frame(e), comment: () => {}, retry: () => {} });
-    sock.on('connect', () => {
-      sock.write(`GET /stream?${q} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n`
-        + `Last-Event-ID: ${this.cursor}\r\n\r\n`);
+    const sock = new SseConnection(this.port, `/stream?${q}`, { 'Last-Event-ID': this.cursor }, {
+      event: (e) => this.frame(e),
+      opened: (status) => {
+        this.status = status;
+        if (status !== 200) {
+          violation(`${this.label()}: /stream answered ${status}`);
+          sock.destroy();
+        }
+      },
+      closed: () => {
+        if (this.sock !== sock) return;
+        this.sock = null;
+        if (!this.stopped) setTimeout(() => this.connect(), between(100, 300));
+      },
     });
-    sock.on('data', (c) => this.onData(c));
-    sock.on('error', () => {});
-    sock.on('close', () => {
-      if (this.sock !== sock) return;
-      this.sock = null;
-      if (!this.stopped) setTimeout(() => this.connect(), between(100, 300));
-    });
-  }
-
-  onData(chunk) {
-    this.lastByte = Date.now();
-    if (this.status === null) {
-      this.head = Buffer.concat([this.head, chunk]);
-      const end = this.head.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      this.status = Number(this.head.subarray(0, end).toString().split(' ')[1]);
-      if (this.status !== 200) {
-        violation(`${this.label()}: /stream answered ${this.status}`);
-        this.sock.destroy();
-        return;
-      }
-      chunk = this.head.subarray(end + 4);
-    }
-    this.parser.push(chunk.toString('utf8'));
+    this.sock = sock;
   }
 
   frame(f) {
@@ -249,7 +187,7 @@ class Subscriber {
 
   // Heartbeats come every second: 4 s of silence is a dead stream.
   checkAlive() {
-    if (this.sock && this.status === 200 && Date.now() - this.lastByte > 4000) {
+    if (this.sock && this.status === 200 && Date.now() - this.sock.lastByte > 4000) {
       log(`${this.label()}: no byte for 4 s, reconnecting`);
       this.sock.destroy();
     }

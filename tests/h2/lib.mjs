@@ -3,6 +3,7 @@
 
 import { spawn } from 'node:child_process';
 import http2 from 'node:http2';
+import { jsonOrNull, publishRequest } from '../lib/http.mjs';
 
 export const FRONT = Number(process.env.H2_FRONT_PORT || 19203);
 export const FRONT_DEFAULT = Number(process.env.H2_FRONT_DEFAULT_PORT || 19204);
@@ -33,16 +34,10 @@ export function h2request(port, { method = 'GET', path = '/', headers = {}, body
   });
 }
 
+// POST /publish over HTTP/2 (node:http2 sends header names in lower case).
 export async function publish(port, events, token = TOKEN) {
-  const r = await h2request(port, {
-    method: 'POST',
-    path: '/publish',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(events),
-  });
-  let json = null;
-  try { json = JSON.parse(r.body.toString()); } catch { /* not JSON */ }
-  return { ...r, json };
+  const r = await h2request(port, publishRequest(events, token));
+  return { ...r, json: jsonOrNull(r.body) };
 }
 
 // `curl --http2 -N` (or `http: '--http1.1'`) on an event stream. Every stdout chunk is kept with

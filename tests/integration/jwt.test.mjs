@@ -14,6 +14,7 @@ import path from 'node:path';
 import {
   ROOT, TOKEN, startServer, stopServer, Stream, publish, request, psql, psqlScript, headId, sleep,
 } from './lib.mjs';
+import { parseResponse, requestHead } from '../lib/http.mjs';
 import { jwt, signRaw, claims, now, b64u } from '../lib/jwt.mjs';
 
 const VAR = process.env.SSEHUB_TEST_VAR || path.join(ROOT, 'var/test');
@@ -77,24 +78,14 @@ function probe(port, { method = 'GET', path: p = '/stream', headers = {}, body =
   return new Promise((resolve, reject) => {
     const sock = net.connect({ host: '127.0.0.1', port });
     const data = body === null ? null : Buffer.from(body);
-    let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    if (data) head += `Content-Length: ${data.length}\r\n`;
-    sock.write(head + '\r\n');
+    sock.write(requestHead(method, p, headers, data ? data.length : null));
     if (data) sock.write(data);
     let buf = Buffer.alloc(0);
     let done = false;
     const timer = setTimeout(() => finish(new Error(`${method} ${p.slice(0, 80)}: no answer in 5 s`)), 5000);
     function parsed() {
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return null;
-      const lines = buf.subarray(0, end).toString().split('\r\n');
-      const headers = {};
-      for (const l of lines.slice(1)) {
-        const i = l.indexOf(':');
-        headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-      }
-      return { status: Number(lines[0].split(' ')[1]), headers, body: buf.subarray(end + 4).toString() };
+      const r = parseResponse(buf);
+      return r && { ...r, body: r.body.toString() };
     }
     function finish(err) {
       if (done) return;

@@ -5,10 +5,11 @@
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import tls from 'node:tls';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SseParser } from '../../assets/sse-parser.js';
+import { connect, httpRequestOrThrow, parseResponse as parseHead, publishRequest } from '../lib/http.mjs';
+import * as pg from '../lib/pg.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(ROOT, 'tests/lib/server.sh');
@@ -38,24 +39,11 @@ export function serverPid(name) {
   return Number(execFileSync(SERVER, ['pid', name]).toString().trim());
 }
 
-export function psql(sql) {
-  return execFileSync('psql', [DB, '-qtAXc', sql]).toString().trim();
-}
+export const psql = (sql) => pg.psql(DB, sql);
 
 // One psql process running a whole script (stdin), without blocking the
 // event loop: streams keep reading meanwhile. Resolves with its output.
-export function psqlScript(sql) {
-  return new Promise((resolve, reject) => {
-    const p = spawn('psql', [DB, '-qtAX', '-v', 'ON_ERROR_STOP=1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    p.stdout.on('data', (d) => { out += d; });
-    p.stderr.on('data', (d) => { err += d; });
-    p.on('error', reject);
-    p.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`psql exited ${code}: ${err}`))));
-    p.stdin.end(sql);
-  });
-}
+export const psqlScript = (sql) => pg.psqlScript(DB, sql);
 
 // Kore directives for startServer's env (SSEHUB_KORE_EXTRA), e.g. workers(1).
 export function workers(n) {
@@ -142,63 +130,23 @@ export function headId() {
   return Number(psql('SELECT ssehub.last_id()'));
 }
 
-// One HTTP request on a fresh connection; resolves {status, headers, body}.
+// One HTTP request on a fresh connection; resolves {status, headers,
+// body (Buffer)}, rejects if the connection fails or closes unanswered.
 export function request(port, { method = 'GET', path: p = '/', headers = {}, body = null, secure = false } = {}) {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, secure);
-    const data = body === null ? null : Buffer.isBuffer(body) ? body : Buffer.from(body);
-    let head = `${method} ${p} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    if (data) head += `Content-Length: ${data.length}\r\n`;
-    sock.write(head + '\r\n');
-    if (data) sock.write(data);
-    const chunks = [];
-    sock.on('data', (c) => chunks.push(c));
-    sock.on('error', reject);
-    sock.on('close', () => {
-      try {
-        resolve(parseResponse(Buffer.concat(chunks)));
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
+  return httpRequestOrThrow(port, { method, path: p, headers, body, secure, timeoutMs: 0 })
+    .then((r) => ({ status: r.status, headers: r.headers, body: r.body }));
 }
 
+// POST /publish with the suite's token; request's answer and its json.
 export function publish(port, events, headers = {}) {
-  return request(port, {
-    method: 'POST',
-    path: '/publish',
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', ...headers },
-    body: JSON.stringify(events),
-  }).then((r) => ({ ...r, json: safeJson(r.body) }));
-}
-
-function safeJson(b) {
-  try {
-    return JSON.parse(b.toString());
-  } catch {
-    return null;
-  }
-}
-
-function connect(port, secure) {
-  return secure
-    ? tls.connect({ host: '127.0.0.1', port, rejectUnauthorized: false, servername: '' })
-    : net.connect({ host: '127.0.0.1', port });
+  return httpRequestOrThrow(port, { ...publishRequest(events, TOKEN, headers), timeoutMs: 0 })
+    .then((r) => ({ status: r.status, headers: r.headers, body: r.body, json: r.json }));
 }
 
 function parseResponse(buf) {
-  const end = buf.indexOf('\r\n\r\n');
-  if (end < 0) throw new Error(`no response head in ${JSON.stringify(buf.toString())}`);
-  const lines = buf.subarray(0, end).toString().split('\r\n');
-  const status = Number(lines[0].split(' ')[1]);
-  const headers = {};
-  for (const l of lines.slice(1)) {
-    const i = l.indexOf(':');
-    headers[l.slice(0, i).trim().toLowerCase()] = l.slice(i + 1).trim();
-  }
-  return { status, headers, body: buf.subarray(end + 4) };
+  const r = parseHead(buf);
+  if (!r) throw new Error(`no response head in ${JSON.stringify(buf.toString())}`);
+  return r;
 }
 
 // An SSE subscriber on a raw socket, parsing with the dashboard's parser
@@ -306,43 +254,9 @@ export function assertIncreasing(assert, ids, label = '') {
 
 // A long-lived psql session fed through stdin, for transactions held open
 // across test steps. sync() resolves once everything sent so far has run.
-export class PsqlSession {
+export class PsqlSession extends pg.PsqlSession {
   constructor() {
-    this.proc = spawn('psql', [DB, '-qtAX', '-v', 'ON_ERROR_STOP=0'], { stdio: ['pipe', 'pipe', 'pipe'] });
-    this.out = '';
-    this.err = '';
-    this.waiters = [];
-    this.proc.stdout.on('data', (d) => {
-      this.out += d;
-      for (const w of this.waiters.splice(0)) w();
-    });
-    this.proc.stderr.on('data', (d) => { this.err += d; });
-    this.seq = 0;
-  }
-
-  send(sql) {
-    this.proc.stdin.write(`${sql}\n`);
-  }
-
-  sync(ms = 5000) {
-    const mark = `sync-${++this.seq}`;
-    this.send(`\\echo ${mark}`);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`psql: no ${mark}; err=${this.err}`)), ms);
-      const check = () => {
-        if (this.out.includes(mark)) {
-          clearTimeout(timer);
-          resolve(this.out);
-        } else {
-          this.waiters.push(check);
-        }
-      };
-      check();
-    });
-  }
-
-  close() {
-    this.proc.stdin.end();
+    super(DB);
   }
 }
 

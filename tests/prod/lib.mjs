@@ -3,11 +3,12 @@
 // over Kore's own TLS.
 
 import fs from 'node:fs';
-import https from 'node:https';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { CurlStream } from '../h2/lib.mjs';
+import { httpRequestOrThrow, publishRequest } from '../lib/http.mjs';
+import * as pg from '../lib/pg.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const CONF = process.env.PROD_CONF;
@@ -43,26 +44,9 @@ export function children(pid) {
 export const workers = () => children(parentPid()).map(proc).filter((p) => /\[wrk \d+\]/.test(p.title));
 
 // POST /publish over TLS; resolves {status, json, proto}.
-export function publish(events, headers = {}) {
-  const body = JSON.stringify(events);
-  return new Promise((resolve, reject) => {
-    const req = https.request({
-      host: '127.0.0.1', port: HTTPS, path: '/publish', method: 'POST', rejectUnauthorized: false, agent: false,
-      headers: {
-        Authorization: `Bearer ${token()}`, 'Content-Type': 'application/json',
-        'Content-Length': Buffer.byteLength(body), ...headers,
-      },
-    }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString();
-        resolve({ status: res.statusCode, json: JSON.parse(text), proto: res.socket.getProtocol?.() });
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
+export async function publish(events, headers = {}) {
+  const r = await httpRequestOrThrow(HTTPS, { ...publishRequest(events, token(), headers), secure: true, timeoutMs: 0 });
+  return { status: r.status, json: r.json, proto: r.protocol };
 }
 
 export const stream = (query, headers = {}, maxTime = 20) =>
@@ -80,6 +64,4 @@ export function makeInstall() {
     `SYSCONFDIR=${process.env.PROD_SYSCONFDIR}`, 'SYSTEMCTL=:'], { stdio: 'inherit' });
 }
 
-export function psql(sql) {
-  return execFileSync('psql', [process.env.PROD_DB, '-qtAXc', sql]).toString().trim();
-}
+export const psql = (sql) => pg.psql(process.env.PROD_DB, sql);
