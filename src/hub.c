@@ -478,7 +478,7 @@ hub_sub_link(struct sub *sub, const struct hub_request *r)
 		l->topic = t;
 		l->name = t->name;
 		TAILQ_INSERT_TAIL(&t->links, l, list);
-		presence_enter(t->name);
+		l->presence_counted = presence_enter(t->name);
 	}
 	if (sub->presence)
 		presence_feed_add(sub);
@@ -499,7 +499,8 @@ hub_sub_unlink(struct sub *sub)
 		presence_feed_remove(sub);
 	for (i = 0; i < sub->ntopics; i++) {
 		t = sub->links[i].topic;
-		presence_leave(t->name);
+		if (sub->links[i].presence_counted)
+			presence_leave(t->name);
 		TAILQ_REMOVE(&t->links, &sub->links[i], list);
 		sub->links[i].name = NULL;
 		topics_tidy(t);

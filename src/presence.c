@@ -148,7 +148,7 @@ presence_find(const char *topic, int create)
 	return (spare);
 }
 
-void
+int
 presence_enter(const char *topic)
 {
 	struct presence_slot	*s;
@@ -157,6 +157,7 @@ presence_enter(const char *topic)
 	if ((s = presence_find(topic, 1)) != NULL)
 		s->count[presence_worker]++;
 	presence_unlock();
+	return (s != NULL);
 }
 
 void

@@ -28,7 +28,11 @@ const char	*presence_node(void);
 void		presence_worker_start(unsigned int n);
 
 /* A stream of this worker starts or stops watching topic. */
-void		presence_enter(const char *topic);
+/*
+ * 1 when the stream was counted; 0 when the table is full: then it must
+ * not call presence_leave(), which would take away another's count.
+ */
+int		presence_enter(const char *topic);
 void		presence_leave(const char *topic);
 
 /* topic's watchers: this node's, and the others' if fresh at now_ms. */

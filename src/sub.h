@@ -42,6 +42,7 @@ struct sub_link {
 	void			*topic;		/* hub.c's entry */
 	const char		*name;		/* kept by that entry */
 	u_int64_t		presence_sent;	/* presence_feed.c */
+	u_int8_t		presence_counted; /* presence_enter() took it */
 };
 
 struct sub {

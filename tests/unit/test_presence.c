@@ -1,5 +1,6 @@
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <check.h>
@@ -113,6 +114,34 @@ START_TEST(test_presence_remote)
 }
 END_TEST
 
+/*
+ * A full table counts a stream nowhere, and says so: the stream must not
+ * leave either, or it would take away the count of one that was counted.
+ */
+START_TEST(test_presence_full)
+{
+	char		name[32];
+	int		i, refused;
+
+	presence_setup();
+	refused = -1;
+	for (i = 0; i < 2 * PRESENCE_SLOTS && refused == -1; i++) {
+		(void)snprintf(name, sizeof(name), "fill.%d", i);
+		if (!presence_enter(name))
+			refused = i;
+	}
+	ck_assert_int_ne(refused, -1);
+	ck_assert_uint_eq(presence_count(name, 1000), 0);
+	for (i = 0; i < refused; i++) {
+		(void)snprintf(name, sizeof(name), "fill.%d", i);
+		presence_leave(name);
+	}
+	ck_assert_int_eq(presence_enter("chat"), 1);
+	ck_assert_uint_eq(presence_count("chat", 1000), 1);
+	presence_leave("chat");
+}
+END_TEST
+
 Suite *
 presence_suite(void)
 {
@@ -124,6 +153,7 @@ presence_suite(void)
 	tcase_add_test(tc, test_presence_workers);
 	tcase_add_test(tc, test_presence_changes);
 	tcase_add_test(tc, test_presence_remote);
+	tcase_add_test(tc, test_presence_full);
 	suite_add_tcase(s, tc);
 
 	return (s);
