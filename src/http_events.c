@@ -15,6 +15,7 @@
 #include <kore/http.h>
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access.h"
@@ -30,6 +31,11 @@
 #define EVENTS_PENDING		0
 #define EVENTS_DONE		1
 #define EVENTS_FAILED		2
+
+/* A page's body: large events make shorter pages, never larger bodies. */
+#define EVENTS_BODY_MAX		(4 * 1024 * 1024)
+/* {"events":[ ... ],"next":N,"trimmed":T}\n around the rows. */
+#define EVENTS_PAGE_FRAME	80
 
 int	http_events(struct http_request *);
 
@@ -51,6 +57,8 @@ static int	events_authorize(struct http_request *, struct args *,
 static int	events_query(struct events_call *, const struct args *,
 		    const struct acl_rule *);
 static void	events_page(const struct store_rows *, void *);
+static size_t	events_fit(struct events_call *, const struct store_rows *,
+		    size_t);
 static void	events_row(struct kore_buf *, const struct store_event *);
 static void	events_onfree(struct http_request *);
 static void	events_call_free(struct events_call *);
@@ -166,29 +174,31 @@ events_query(struct events_call *call, const struct args *a,
 
 /*
  * {"events":[...],"next":N|null,"trimmed":T}. next: where the following
- * page starts (a full page may have more behind it); trimmed: every id up
- * to it is gone (retention), so a reader paging from below it knows.
+ * page starts (a full page, or one cut at EVENTS_BODY_MAX, may have more
+ * behind it); trimmed: every id up to it is gone (retention), so a
+ * reader paging from below it knows.
  */
 static void
 events_page(const struct store_rows *rows, void *arg)
 {
 	struct events_call	*call = arg;
 	struct store_event	ev;
-	size_t			i, n;
+	size_t			i, n, take;
 
 	if (rows == NULL) {
 		stats_slot(worker->id)->db_errors++;
 		call->status = EVENTS_FAILED;
 	} else {
 		n = store_rows_count(rows);
+		take = events_fit(call, rows, n);
 		kore_buf_append(&call->body, "{\"events\":[", 11);
-		for (i = 0; i < n; i++) {
+		for (i = 0; i < take; i++) {
 			store_rows_get(rows, i, &ev);
 			if (i > 0)
 				kore_buf_append(&call->body, ",", 1);
 			events_row(&call->body, &ev);
 		}
-		if (n > 0 && n == call->limit)
+		if (take > 0 && (take < n || n == call->limit))
 			kore_buf_appendf(&call->body, "],\"next\":%" PRIu64,
 			    ev.id);
 		else
@@ -204,19 +214,49 @@ events_page(const struct store_rows *rows, void *arg)
 		http_request_wakeup(call->req);
 }
 
+/*
+ * How many of the n rows go in the page: as many as fit EVENTS_BODY_MAX
+ * (at least one). The body is sized for them at once: Kore's buffers
+ * grow by what is appended, copying everything each time, which made a
+ * page of large events cost seconds of this worker's time.
+ */
+static size_t
+events_fit(struct events_call *call, const struct store_rows *rows,
+    size_t n)
+{
+	struct store_event	ev;
+	size_t			i, len, total;
+
+	total = EVENTS_PAGE_FRAME;
+	for (i = 0; i < n; i++) {
+		store_rows_get(rows, i, &ev);
+		len = json_out_event(NULL, 0, &ev.id, ev.topic, ev.event,
+		    ev.data, ev.data_len) + 1;
+		if (i > 0 && total + len > EVENTS_BODY_MAX)
+			break;
+		total += len;
+	}
+	kore_buf_cleanup(&call->body);
+	kore_buf_init(&call->body, total);
+	return (i);
+}
+
+/* Written in place: events_fit() made the room. */
 static void
 events_row(struct kore_buf *b, const struct store_event *ev)
 {
-	char		*json;
 	size_t		len;
 
-	len = json_out_event(NULL, 0, &ev->id, ev->topic, ev->event, ev->data,
+	len = json_out_event((char *)b->data + b->offset,
+	    b->length - b->offset, &ev->id, ev->topic, ev->event, ev->data,
 	    ev->data_len);
-	json = kore_malloc(len);
-	(void)json_out_event(json, len, &ev->id, ev->topic, ev->event, ev->data,
-	    ev->data_len);
-	kore_buf_append(b, json, len);
-	kore_free(json);
+	/* Not written (json_out writes only what fits): a bug of events_fit. */
+	if (len > b->length - b->offset) {
+		kore_log(LOG_ERR, "events: a row of %zu bytes, %zu left", len,
+		    b->length - b->offset);
+		abort();
+	}
+	b->offset += len;
 }
 
 /* The request is gone: a pending page frees its call when it comes. */

@@ -213,6 +213,30 @@ test('GET /events: data comes back exactly as published; a short page has next n
   assert.equal(p.json.next, null);
 });
 
+test('GET /events: a page of large events stops at 4 MiB with next set; paging still sees every id once', async () => {
+  // \u0001 is written as \u0001 in JSON: 6 bytes each, ~60 KB a row.
+  const ids = [];
+  for (let i = 0; i < 80; i++) {
+    const r = await publish(HTTP, { topic: 'bigpage', data: '\u0001'.repeat(10000) + i });
+    assert.equal(r.status, 201);
+    ids.push(r.json.id);
+  }
+  const first = await events(`topic=bigpage&after=${ids[0] - 1}&limit=1000`);
+  const body = JSON.stringify(first.json).length;
+  const n = first.json.events.length;
+  console.log(`# a page of 80 rows of ~60 KB: ${n} rows, ${body} bytes, next ${first.json.next}`);
+  assert.ok(n > 0 && n < 80, `${n} rows`);
+  assert.ok(body <= 4 * 1024 * 1024, `${body} bytes`);
+  assert.equal(first.json.next, first.json.events[n - 1].id);
+  const seen = first.json.events.map((e) => e.id);
+  for (let next = first.json.next; next !== null;) {
+    const p = await events(`topic=bigpage&after=${next}&limit=1000`);
+    seen.push(...p.json.events.map((e) => e.id));
+    next = p.json.next;
+  }
+  assert.deepEqual(seen, ids);
+});
+
 test('GET /events: bad arguments are 400', async () => {
   for (const q of ['after=x', 'before=-1', 'limit=0', 'limit=1001', 'after=1&before=2', 'topic=a%2Fb']) {
     const r = await request(HTTP, { path: `/events?${q}` });
