@@ -44,6 +44,9 @@ struct events_call {
 	struct http_request	*req;		/* NULL: nobody waits */
 	int			status;
 	uint32_t		limit;
+	uint64_t		from;
+	int			backward;
+	int			every;		/* every topic: a bounded scan */
 	struct kore_buf		body;
 };
 
@@ -59,6 +62,8 @@ static int	events_query(struct events_call *, const struct args *,
 static void	events_page(const struct store_rows *, void *);
 static size_t	events_fit(struct events_call *, const struct store_rows *,
 		    size_t);
+static uint64_t	events_scan_end(const struct events_call *,
+		    const struct store_rows *);
 static void	events_row(struct kore_buf *, const struct store_event *);
 static void	events_onfree(struct http_request *);
 static void	events_call_free(struct events_call *);
@@ -118,6 +123,9 @@ events_start(struct http_request *req)
 	call = kore_calloc(1, sizeof(*call));
 	call->req = req;
 	call->limit = a.limit;
+	call->from = a.from;
+	call->backward = a.direction == ARGS_BACKWARD;
+	call->every = a.ntopics == 0;
 	kore_buf_init(&call->body, 1024);
 	ok = events_query(call, &a, who.rule);
 	access_grant_free(who.grant);
@@ -201,6 +209,9 @@ events_page(const struct store_rows *rows, void *arg)
 		if (take > 0 && (take < n || n == call->limit))
 			kore_buf_appendf(&call->body, "],\"next\":%" PRIu64,
 			    ev.id);
+		else if (events_scan_end(call, rows) != 0)
+			kore_buf_appendf(&call->body, "],\"next\":%" PRIu64,
+			    events_scan_end(call, rows));
 		else
 			kore_buf_appendf(&call->body, "],\"next\":null");
 		kore_buf_appendf(&call->body, ",\"trimmed\":%" PRIu64 "}\n",
@@ -212,6 +223,27 @@ events_page(const struct store_rows *rows, void *arg)
 		events_call_free(call);
 	else
 		http_request_wakeup(call->req);
+}
+
+/*
+ * A short page of every topic may only mean that the scan's span
+ * (STORE_SCAN_SPAN ids, store.c) ended: where the next page starts, or 0
+ * when the log ends within it.
+ */
+static uint64_t
+events_scan_end(const struct events_call *call, const struct store_rows *rows)
+{
+	uint64_t	lo, trimmed = store_rows_trimmed(rows);
+
+	if (!call->every)
+		return (0);
+	if (call->backward) {
+		lo = call->from > STORE_SCAN_SPAN ? call->from - STORE_SCAN_SPAN :
+		    0;
+		return (lo > trimmed ? lo + 1 : 0);
+	}
+	lo = (call->from > trimmed ? call->from : trimmed) + STORE_SCAN_SPAN;
+	return (lo < store_rows_head(rows) ? lo : 0);
 }
 
 /*

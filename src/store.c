@@ -479,8 +479,11 @@ static const char store_sql_fetch_topics[] = STORE_SQL_PAGE(
  * History pages (GET /events): the same shape as a catch-up page, in
  * either direction. Named topics walk their (topic, id) index ranges,
  * as above; every topic walks the primary key, skipping what the reader
- * may not read ($3, $4: ssehub.readable()). Each page reads O(limit)
- * index entries (EXPLAIN in README.md), never the table.
+ * may not read ($3, $4: ssehub.readable()), over at most $5 ids
+ * (STORE_SCAN_SPAN) from the cursor or the trim point: a log of mostly
+ * private events must not make one page read the whole table. Each page
+ * reads O(limit) index entries for topics, O(span) for every topic
+ * (EXPLAIN in README.md), never the table.
  */
 #define STORE_SQL_HISTORY(events, order)					\
     "SELECT ssehub.last_id(), ssehub.gone_through($1::bigint),"		\
@@ -490,12 +493,15 @@ static const char store_sql_fetch_topics[] = STORE_SQL_PAGE(
 
 static const char store_sql_after_all[] = STORE_SQL_HISTORY(
     "SELECT id, topic, event, data FROM ssehub.events"
-    " WHERE id > $1::bigint AND ssehub.readable(topic, $3::text[],"
+    " WHERE id > $1::bigint AND id <= greatest($1::bigint,"
+    " ssehub.gone_through($1::bigint)) + $5::bigint"
+    " AND ssehub.readable(topic, $3::text[],"
     " $4::text[]) ORDER BY id LIMIT $2::int", "ASC");
 
 static const char store_sql_before_all[] = STORE_SQL_HISTORY(
     "SELECT id, topic, event, data FROM ssehub.events"
-    " WHERE id < $1::bigint AND ssehub.readable(topic, $3::text[],"
+    " WHERE id < $1::bigint AND id > $1::bigint - $5::bigint"
+    " AND ssehub.readable(topic, $3::text[],"
     " $4::text[]) ORDER BY id DESC LIMIT $2::int", "DESC");
 
 static const char store_sql_before_topics[] = STORE_SQL_HISTORY(
@@ -519,11 +525,13 @@ static const char store_sql_last_topics[] =
     " ORDER BY id DESC LIMIT $2::int) x ORDER BY x.id DESC"
     " LIMIT $2::int) k), ssehub.last_id())";
 
+/* Every topic: among the last STORE_SCAN_SPAN ids only (history, above). */
 static const char store_sql_last_all[] =
     "SELECT ssehub.last_id(), coalesce((SELECT min(k.id) - 1 FROM"
-    " (SELECT id FROM ssehub.events WHERE ssehub.readable(topic,"
-    " $2::text[], $3::text[]) ORDER BY id DESC LIMIT $1::int) k),"
-    " ssehub.last_id())";
+    " (SELECT id FROM ssehub.events"
+    " WHERE id > (SELECT ssehub.last_id()) - $4::bigint"
+    " AND ssehub.readable(topic, $2::text[], $3::text[])"
+    " ORDER BY id DESC LIMIT $1::int) k), ssehub.last_id())";
 
 static const char store_sql_presence[] =
     "SELECT o_topic, o_subscribers FROM ssehub.presence_put($1::text,"
@@ -851,15 +859,17 @@ int
 store_history(int backward, uint64_t from, const char *topics, int limit,
     const char *priv, const char *allow, store_rows_cb cb, void *arg)
 {
-	char		f[24], l[16];
-	const char	*v[4], *sql;
+	char		f[24], l[16], span[24];
+	const char	*v[5], *sql;
 
 	(void)snprintf(f, sizeof(f), "%" PRIu64, from);
 	(void)snprintf(l, sizeof(l), "%d", limit);
+	(void)snprintf(span, sizeof(span), "%d", STORE_SCAN_SPAN);
 	v[0] = f;
 	v[1] = l;
 	v[2] = topics != NULL ? topics : priv;
 	v[3] = allow;
+	v[4] = span;
 
 	if (topics != NULL) {
 		sql = backward ? store_sql_before_topics :
@@ -868,7 +878,7 @@ store_history(int backward, uint64_t from, const char *topics, int limit,
 		    store_rows_done));
 	}
 	sql = backward ? store_sql_before_all : store_sql_after_all;
-	return (store_call(store_read, sql, 4, v, cb, arg, store_rows_done));
+	return (store_call(store_read, sql, 5, v, cb, arg, store_rows_done));
 }
 
 /*
@@ -879,10 +889,11 @@ int
 store_last_cursor(const char *topics, uint32_t n, const char *priv,
     const char *allow, store_bounds_cb cb, void *arg)
 {
-	char		l[16];
-	const char	*v[3];
+	char		l[16], span[24];
+	const char	*v[4];
 
 	(void)snprintf(l, sizeof(l), "%u", n);
+	(void)snprintf(span, sizeof(span), "%d", STORE_SCAN_SPAN);
 	if (topics != NULL) {
 		v[0] = topics;
 		v[1] = l;
@@ -892,7 +903,8 @@ store_last_cursor(const char *topics, uint32_t n, const char *priv,
 	v[0] = l;
 	v[1] = priv;
 	v[2] = allow;
-	return (store_call(store_read, store_sql_last_all, 3, v, cb, arg,
+	v[3] = span;
+	return (store_call(store_read, store_sql_last_all, 4, v, cb, arg,
 	    store_bounds_done));
 }
 

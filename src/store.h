@@ -84,6 +84,12 @@ uint64_t store_rows_trimmed(const struct store_rows *);
 int	store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    store_rows_cb, void *);
 int	store_bounds(int which, store_bounds_cb, void *);
+/*
+ * The most ids a query of every topic looks at (history pages, last=N):
+ * a page may come back short, or empty, with more behind it.
+ */
+#define STORE_SCAN_SPAN		10000
+
 int	store_history(int backward, uint64_t from, const char *topics,
 	    int limit, const char *priv, const char *allow, store_rows_cb,
 	    void *);
