@@ -60,6 +60,7 @@ static void	replay_batch(struct sub *, struct kore_buf *);
 static size_t	replay_room(const struct sub *);
 static int	replay_query_slot(struct sub *);
 static void	replay_query_done(void);
+static int	replay_answered(struct sub *, int);
 
 static struct sub_queue		replay_runq =
     TAILQ_HEAD_INITIALIZER(replay_runq);
@@ -315,22 +316,35 @@ replay_last(struct sub *sub)
 	}
 }
 
+/*
+ * A store call for sub came back (ok: it worked). 1 when sub goes on
+ * from its answer; 0 when it was closed meanwhile (freed here) or must
+ * wait and ask again.
+ */
+static int
+replay_answered(struct sub *sub, int ok)
+{
+	replay_query_done();
+	if (sub->state == SUB_CLOSED) {
+		sub_free(sub);
+		return (0);
+	}
+	if (!ok) {
+		stats_slot(worker->id)->db_errors++;
+		replay_to(sub, SUB_WAITING);
+		return (0);
+	}
+	return (1);
+}
+
 static void
 replay_lasted(int ok, u_int64_t head, u_int64_t cursor, void *arg)
 {
 	struct sub	*sub = arg;
 
 	(void)head;
-	replay_query_done();
-	if (sub->state == SUB_CLOSED) {
-		sub_free(sub);
+	if (!replay_answered(sub, ok))
 		return;
-	}
-	if (!ok) {
-		stats_slot(worker->id)->db_errors++;
-		replay_to(sub, SUB_WAITING);
-		return;
-	}
 
 	sub->cursor_kind = CURSOR_VALID;
 	sub_cursor_reset(sub, cursor);
@@ -355,16 +369,8 @@ replay_checked(int ok, u_int64_t last, u_int64_t trimmed, void *arg)
 {
 	struct sub	*sub = arg;
 
-	replay_query_done();
-	if (sub->state == SUB_CLOSED) {
-		sub_free(sub);
+	if (!replay_answered(sub, ok))
 		return;
-	}
-	if (!ok) {
-		stats_slot(worker->id)->db_errors++;
-		replay_to(sub, SUB_WAITING);
-		return;
-	}
 
 	if (sub->cursor_kind == CURSOR_MALFORMED || sub->cursor > last) {
 		/* Unknown: start again from the oldest event kept. */
@@ -444,16 +450,8 @@ replay_page(const struct store_rows *rows, void *arg)
 	struct frame		*f;
 	size_t			i, n, room;
 
-	replay_query_done();
-	if (sub->state == SUB_CLOSED) {
-		sub_free(sub);
+	if (!replay_answered(sub, rows != NULL))
 		return;
-	}
-	if (rows == NULL) {
-		stats_slot(worker->id)->db_errors++;
-		replay_to(sub, SUB_WAITING);
-		return;
-	}
 
 	if (store_rows_trimmed(rows) > sub->cursor)
 		replay_reset(sub, store_rows_trimmed(rows));
