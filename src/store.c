@@ -38,8 +38,21 @@ struct store_rows {
 /* The most parameters a query of this file takes. */
 #define STORE_PARAMS_MAX	8
 
+/*
+ * The caller's callback, kept with its type: the member read is the one
+ * the done function of the call (store_rows_done, store_id_done, ...)
+ * expects, and store_call()'s callers set it beside that function.
+ */
+union store_cb {
+	store_rows_cb		rows;
+	store_bounds_cb		bounds;
+	store_id_cb		id;
+	store_once_cb		once;
+	store_revoked_cb	revoked;
+};
+
 struct store_call {
-	void		*cb;
+	union store_cb	cb;
 	void		*arg;
 };
 
@@ -62,7 +75,7 @@ static void	store_once_done(PGresult *, void *);
 static void	store_vacuum_done(PGresult *, void *);
 static void	store_revoked_done(PGresult *, void *);
 static int	store_call(struct db *, const char *, int,
-		    const char *const *, void *, void *, db_result_cb);
+		    const char *const *, union store_cb, void *, db_result_cb);
 static uint64_t	store_value_u64(PGresult *, int, int);
 static int	store_behind(PGresult *);
 
@@ -842,11 +855,11 @@ store_fetch(int which, uint64_t after, const char *topics, int limit,
 	v[2] = topics;
 
 	if (topics == NULL) {
-		return (store_call(store_conn(which), store_sql_fetch_all, 2,
-		    v, cb, arg, store_rows_done));
+		return (store_call(store_conn(which), store_sql_fetch_all, 2, v,
+		    (union store_cb){ .rows = cb }, arg, store_rows_done));
 	}
 	return (store_call(store_conn(which), store_sql_fetch_topics, 3, v,
-	    cb, arg, store_rows_done));
+	    (union store_cb){ .rows = cb }, arg, store_rows_done));
 }
 
 /*
@@ -874,11 +887,12 @@ store_history(int backward, uint64_t from, const char *topics, int limit,
 	if (topics != NULL) {
 		sql = backward ? store_sql_before_topics :
 		    store_sql_fetch_topics;
-		return (store_call(store_read, sql, 3, v, cb, arg,
-		    store_rows_done));
+		return (store_call(store_read, sql, 3, v,
+		    (union store_cb){ .rows = cb }, arg, store_rows_done));
 	}
 	sql = backward ? store_sql_before_all : store_sql_after_all;
-	return (store_call(store_read, sql, 5, v, cb, arg, store_rows_done));
+	return (store_call(store_read, sql, 5, v,
+	    (union store_cb){ .rows = cb }, arg, store_rows_done));
 }
 
 /*
@@ -898,14 +912,14 @@ store_last_cursor(const char *topics, uint32_t n, const char *priv,
 		v[0] = topics;
 		v[1] = l;
 		return (store_call(store_read, store_sql_last_topics, 2, v,
-		    cb, arg, store_bounds_done));
+		    (union store_cb){ .bounds = cb }, arg, store_bounds_done));
 	}
 	v[0] = l;
 	v[1] = priv;
 	v[2] = allow;
 	v[3] = span;
-	return (store_call(store_read, store_sql_last_all, 4, v, cb, arg,
-	    store_bounds_done));
+	return (store_call(store_read, store_sql_last_all, 4, v,
+	    (union store_cb){ .bounds = cb }, arg, store_bounds_done));
 }
 
 /*
@@ -928,8 +942,8 @@ store_presence_put(const char *node, uint64_t streams, int full,
 	v[2] = full ? "true" : "false";
 	v[3] = topics;
 	v[4] = counts;
-	return (store_call(store_pres, store_sql_presence, 5, v, cb, arg,
-	    store_pairs_done));
+	return (store_call(store_pres, store_sql_presence, 5, v,
+	    (union store_cb){ .rows = cb }, arg, store_pairs_done));
 }
 
 size_t
@@ -952,7 +966,7 @@ int
 store_bounds(int which, store_bounds_cb cb, void *arg)
 {
 	return (store_call(store_conn(which), store_sql_bounds, 0, NULL,
-	    cb, arg, store_bounds_done));
+	    (union store_cb){ .bounds = cb }, arg, store_bounds_done));
 }
 
 /*
@@ -967,7 +981,7 @@ store_append(const char *topics, const char *events, const char *data,
 	const char	*v[3] = { topics, events, data };
 
 	return (store_call(store_writer, store_sql_append, 3, v,
-	    cb, arg, store_appended));
+	    (union store_cb){ .id = cb }, arg, store_appended));
 }
 
 /*
@@ -982,7 +996,7 @@ store_append_once(const char *key, const char *hash, const char *topics,
 	const char	*v[5] = { key, hash, topics, events, data };
 
 	return (store_call(store_writer, store_sql_append_once, 5, v,
-	    cb, arg, store_once_done));
+	    (union store_cb){ .once = cb }, arg, store_once_done));
 }
 
 /* cb gets the number of events moved from the outbox into the log. */
@@ -990,7 +1004,7 @@ int
 store_drain_outbox(store_id_cb cb, void *arg)
 {
 	return (store_call(store_writer, store_sql_drain, 0, NULL,
-	    cb, arg, store_id_done));
+	    (union store_cb){ .id = cb }, arg, store_id_done));
 }
 
 /* One retention batch; cb gets the number of events removed. */
@@ -1006,12 +1020,12 @@ store_trim(uint64_t keep, uint64_t seconds, store_id_cb cb, void *arg)
 	v[1] = sec;
 
 	return (store_call(store_maint, store_sql_trim, 2, v,
-	    cb, arg, store_id_done));
+	    (union store_cb){ .id = cb }, arg, store_id_done));
 }
 
 static int
 store_call(struct db *db, const char *sql, int n, const char *const *v,
-    void *cb, void *arg, db_result_cb done)
+    union store_cb cb, void *arg, db_result_cb done)
 {
 	struct store_call	*call;
 	int			i, lens[STORE_PARAMS_MAX];
@@ -1042,7 +1056,7 @@ int
 store_purge_keys(store_id_cb cb, void *arg)
 {
 	return (store_call(store_maint, store_sql_purge, 0, NULL,
-	    cb, arg, store_id_done));
+	    (union store_cb){ .id = cb }, arg, store_id_done));
 }
 
 /*
@@ -1068,7 +1082,7 @@ static void
 store_rows_done(PGresult *res, void *arg)
 {
 	struct store_call	*call = arg;
-	store_rows_cb		cb = (store_rows_cb)call->cb;
+	store_rows_cb		cb = call->cb.rows;
 	struct store_rows	rows;
 
 	rows.res = res;
@@ -1082,7 +1096,7 @@ static void
 store_pairs_done(PGresult *res, void *arg)
 {
 	struct store_call	*call = arg;
-	store_rows_cb		cb = (store_rows_cb)call->cb;
+	store_rows_cb		cb = call->cb.rows;
 	struct store_rows	rows;
 
 	rows.res = res;
@@ -1094,7 +1108,7 @@ static void
 store_bounds_done(PGresult *res, void *arg)
 {
 	struct store_call	*call = arg;
-	store_bounds_cb		cb = (store_bounds_cb)call->cb;
+	store_bounds_cb		cb = call->cb.bounds;
 
 	if (res == NULL || PQntuples(res) != 1) {
 		cb(0, 0, 0, call->arg);
@@ -1125,7 +1139,7 @@ store_appended(PGresult *res, void *arg)
 static void
 store_id_answer(PGresult *res, struct store_call *call, int is_id)
 {
-	store_id_cb	cb = (store_id_cb)call->cb;
+	store_id_cb	cb = call->cb.id;
 	uint64_t	v;
 
 	if (res == NULL || PQntuples(res) != 1) {
@@ -1143,7 +1157,7 @@ static void
 store_once_done(PGresult *res, void *arg)
 {
 	struct store_call	*call = arg;
-	store_once_cb		cb = (store_once_cb)call->cb;
+	store_once_cb		cb = call->cb.once;
 	struct store_once	r;
 
 	memset(&r, 0, sizeof(r));
@@ -1173,15 +1187,15 @@ store_revocations(uint64_t after, store_revoked_cb cb, void *arg)
 
 	(void)snprintf(a, sizeof(a), "%" PRIu64, after);
 	v[0] = a;
-	return (store_call(store_log, store_sql_revoked, 1, v, cb, arg,
-	    store_revoked_done));
+	return (store_call(store_log, store_sql_revoked, 1, v,
+	    (union store_cb){ .revoked = cb }, arg, store_revoked_done));
 }
 
 static void
 store_revoked_done(PGresult *res, void *arg)
 {
 	struct store_call	*call = arg;
-	store_revoked_cb	cb = (store_revoked_cb)call->cb;
+	store_revoked_cb	cb = call->cb.revoked;
 	struct store_revocation	*rows;
 	int			i, n;
 
@@ -1216,6 +1230,6 @@ store_revoke(int kind, const char *id, int64_t until, store_id_cb cb,
 	v[0] = (kind == REVOKE_JTI) ? id : "";
 	v[1] = (kind == REVOKE_SUBJECT) ? id : "";
 	v[2] = u;
-	return (store_call(store_writer, store_sql_revoke, 3, v, cb, arg,
-	    store_id_done));
+	return (store_call(store_writer, store_sql_revoke, 3, v,
+	    (union store_cb){ .id = cb }, arg, store_id_done));
 }
