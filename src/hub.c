@@ -40,7 +40,6 @@
 #include "topics.h"
 #include "window.h"
 
-#define HUB_TIDY_MS		250
 #define HUB_EXPIRE_MS		1000
 
 /* One event for the envelope streams: its frame, and theirs once made. */
@@ -62,7 +61,6 @@ static void		hub_envelope_deliver(struct sub *, struct hub_out *);
 static void		hub_sub_link(struct sub *, const struct hub_request *);
 static void		hub_sub_unlink(struct sub *);
 static void		hub_reap(void);
-static void		hub_tidy(void *, u_int64_t);
 static u_int64_t	hub_now_us(void);
 static u_int32_t	hub_retry_ms(void);
 static void		hub_disconnect(struct connection *);
@@ -105,7 +103,6 @@ hub_init(void)
 	hub_beat = frame_comment("heartbeat");
 
 	kore_timer_add(hub_heartbeat, settings.heartbeat_ms, NULL, 0);
-	kore_timer_add(hub_tidy, HUB_TIDY_MS, NULL, 0);
 	if (access_jwt_on())
 		kore_timer_add(hub_expire, HUB_EXPIRE_MS, NULL, 0);
 }
@@ -142,7 +139,6 @@ hub_subscribe(struct connection *c, const struct hub_request *r)
 		TAILQ_INSERT_TAIL(&hub_granted, sub, grant_list);
 	sub->counted = r->counted;
 	memcpy(sub->addr, r->addr, sizeof(sub->addr));
-	sub->fresh = 1;
 
 	c->hdlr_extra = sub;
 	c->disconnect = hub_disconnect;
@@ -562,36 +558,6 @@ hub_reap(void)
 	while ((sub = TAILQ_FIRST(&hub_dead)) != NULL) {
 		TAILQ_REMOVE(&hub_dead, sub, list);
 		sub_free(sub);
-	}
-}
-
-/*
- * A stream never reads another request, yet Kore keeps each connection's
- * header buffer (http_header_max bytes) for one: the largest part of a
- * subscriber's memory. Freed here, once the request that parsed into it
- * is gone (Kore frees it after the handler returns); with no buffer Kore
- * reads nothing more, and a peer's close still arrives as RDHUP.
- */
-static void
-hub_tidy(void *arg, u_int64_t now)
-{
-	struct sub	*sub;
-	struct netbuf	*rnb;
-
-	(void)arg;
-	(void)now;
-
-	hub_reap();
-	TAILQ_FOREACH(sub, &hub_subs, list) {
-		if (!sub->fresh)
-			continue;
-		if ((rnb = sub->c->rnb) == NULL ||
-		    !TAILQ_EMPTY(&sub->c->http_requests))
-			continue;
-		sub->fresh = 0;
-		kore_free(rnb->buf);
-		rnb->buf = NULL;
-		rnb->b_len = rnb->m_len = rnb->s_off = 0;
 	}
 }
 

@@ -59,7 +59,6 @@ struct sub {
 	u_int8_t		envelope;	/* data as a JSON object */
 	u_int8_t		presence;	/* presence frames */
 	size_t			queued;		/* bytes in Kore's queue */
-	u_int8_t		fresh;		/* hub.c: header buffer kept */
 	int			counted;	/* leaves quota on close */
 	u_int8_t		addr[QUOTA_ADDR_LEN];
 	char			*topics_lit;	/* text[] literal; NULL: all */
