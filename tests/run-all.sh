@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 # NAME:FUNCTION; each function runs one suite, its arguments quoted as
 # in any shell command.
 suites=(
+	"lint (C functions at most 60 lines):lint"
 	"unit (check, ASan+UBSan):unit_check"
 	"unit (check, valgrind):unit_valgrind"
 	"fuzz smoke (libFuzzer):fuzz_smoke"
@@ -31,6 +32,7 @@ suites=(
 	"production (install, sandbox, upgrade):prod"
 	"first contact (0700 clone, kodev run):first_contact"
 )
+lint()		{ tests/lint/run.sh; }
 unit_check()	{ make -s -C tests/unit check; }
 unit_valgrind()	{ make -s -C tests/unit valgrind; }
 fuzz_smoke()	{ make -s -C tests/fuzz smoke; }
