@@ -68,6 +68,7 @@ static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_pairs_done(PGresult *, void *);
+static void	store_rows_answer(PGresult *, struct store_call *, int);
 static void	store_id_done(PGresult *, void *);
 static void	store_appended(PGresult *, void *);
 static void	store_id_answer(PGresult *, struct store_call *, int);
@@ -1078,29 +1079,29 @@ store_vacuum_done(PGresult *res, void *arg)
 	(void)arg;
 }
 
+/* A page of events: its head counts as seen. */
 static void
 store_rows_done(PGresult *res, void *arg)
 {
-	struct store_call	*call = arg;
-	store_rows_cb		cb = call->cb.rows;
-	struct store_rows	rows;
-
-	rows.res = res;
-	if (res != NULL)
-		store_saw(store_rows_head(&rows));
-	cb(res != NULL ? &rows : NULL, call->arg);
-	kore_free(call);
+	store_rows_answer(res, arg, 1);
 }
 
+/* Presence pairs carry no head. */
 static void
 store_pairs_done(PGresult *res, void *arg)
 {
-	struct store_call	*call = arg;
-	store_rows_cb		cb = call->cb.rows;
+	store_rows_answer(res, arg, 0);
+}
+
+static void
+store_rows_answer(PGresult *res, struct store_call *call, int has_head)
+{
 	struct store_rows	rows;
 
 	rows.res = res;
-	cb(res != NULL ? &rows : NULL, call->arg);
+	if (res != NULL && has_head)
+		store_saw(store_rows_head(&rows));
+	call->cb.rows(res != NULL ? &rows : NULL, call->arg);
 	kore_free(call);
 }
 
