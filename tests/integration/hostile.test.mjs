@@ -10,12 +10,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import net from 'node:net';
-import tls from 'node:tls';
 import {
   startServer, stopServer, serverPid, Stream, publish, request, psql, headId,
   storedIds, sleep, TOKEN,
 } from './lib.mjs';
+import { connect, exchange as rawExchange } from '../lib/http.mjs';
 
 const NAME = 'hostile';
 const HTTP = 18900;
@@ -30,28 +29,11 @@ const AUTH = `Authorization: Bearer ${TOKEN}\r\n`;
 const JSON_CT = 'Content-Type: application/json\r\n';
 
 // Writes `parts` (strings/Buffers) on a fresh connection and collects the
-// answer until the server closes or `waitMs` passes. Never throws.
-function exchange(parts, { waitMs = 3000, port = HTTP } = {}) {
-  return new Promise((resolve) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    const t0 = Date.now();
-    const chunks = [];
-    let error = null;
-    let done = false;
-    const finish = (closed) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      const raw = Buffer.concat(chunks);
-      resolve({ ms: Date.now() - t0, closed, error, raw, ...parse(raw) });
-    };
-    const timer = setTimeout(() => finish(false), waitMs);
-    sock.on('data', (c) => chunks.push(c));
-    sock.on('error', (e) => { error = e.code; });
-    sock.on('close', () => finish(true));
-    for (const p of [].concat(parts)) sock.write(p);
-  });
+// answer until the server closes or `waitMs` passes (tests/lib/http.mjs),
+// with its status and head as far as they came. Never throws.
+async function exchange(parts, { waitMs = 3000, port = HTTP } = {}) {
+  const r = await rawExchange(port, parts, { waitMs });
+  return { ...r, ...parse(r.raw) };
 }
 
 function parse(raw) {
@@ -69,9 +51,7 @@ function parse(raw) {
 // announcing 70000 bytes; resolves like exchange() for the second answer.
 function keepAlive413(secure) {
   return new Promise((resolve) => {
-    const sock = secure
-      ? tls.connect({ host: '127.0.0.1', port: HTTPS, rejectUnauthorized: false })
-      : net.connect({ host: '127.0.0.1', port: HTTP });
+    const sock = connect(secure ? HTTPS : HTTP, secure);
     let raw = Buffer.alloc(0);
     let t0 = null;
     const finish = (closed) => {
@@ -207,7 +187,7 @@ test('slowloris: 300 connections trickling headers get 408 at the 10 s header ti
   // A header that never ends: one byte every 200 ms.
   const trickle = 'X-Slow: ' + 'a'.repeat(4000);
   for (let i = 0; i < N; i++) {
-    const s = net.connect({ host: '127.0.0.1', port: HTTP });
+    const s = connect(HTTP);
     const r = { t0: Date.now(), ms: null, data: '', sent: 0 };
     results.push(r);
     s.on('connect', () => { r.t0 = Date.now(); s.write('GET /stream?topic=slow HTTP/1.1\r\nHost: 127.0.0.1\r\n'); });
@@ -484,7 +464,7 @@ test('3000 connect/disconnect cycles of /stream: RSS and fds return to baseline'
   function cycle(i) {
     return new Promise((resolve) => {
       const k = i % modes.length;
-      const s = net.connect({ host: '127.0.0.1', port: HTTP });
+      const s = connect(HTTP);
       s.on('error', () => {});
       s.on('connect', () => {
         s.write(heads[k]);

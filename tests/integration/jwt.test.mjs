@@ -9,12 +9,11 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import {
   ROOT, TOKEN, startServer, stopServer, Stream, publish, request, psql, psqlScript, headId, sleep,
 } from './lib.mjs';
-import { parseResponse, requestHead } from '../lib/http.mjs';
+import { exchange, parseResponse, requestHead } from '../lib/http.mjs';
 import { jwt, signRaw, claims, now, b64u } from '../lib/jwt.mjs';
 
 const VAR = process.env.SSEHUB_TEST_VAR || path.join(ROOT, 'var/test');
@@ -74,38 +73,20 @@ const logOf = (name) => path.join(VAR, name, 'log');
 // One request on a fresh connection, for /stream too: resolves once the
 // head of a 200 event stream is in (and hangs up), or once an error's
 // whole body is in. Never waits on a stream that was wrongly opened.
-function probe(port, { method = 'GET', path: p = '/stream', headers = {}, body = null } = {}) {
-  return new Promise((resolve, reject) => {
-    const sock = net.connect({ host: '127.0.0.1', port });
-    const data = body === null ? null : Buffer.from(body);
-    sock.write(requestHead(method, p, headers, data ? data.length : null));
-    if (data) sock.write(data);
-    let buf = Buffer.alloc(0);
-    let done = false;
-    const timer = setTimeout(() => finish(new Error(`${method} ${p.slice(0, 80)}: no answer in 5 s`)), 5000);
-    function parsed() {
-      const r = parseResponse(buf);
-      return r && { ...r, body: r.body.toString() };
-    }
-    function finish(err) {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      const r = parsed();
-      if (r) resolve(r);
-      else reject(err || new Error(`no response head: ${JSON.stringify(buf.toString().slice(0, 200))}`));
-    }
-    sock.on('data', (c) => {
-      buf = Buffer.concat([buf, c]);
-      const r = parsed();
-      if (!r) return;
-      if (r.status === 200 && /event-stream/.test(r.headers['content-type'] || '')) finish();
-      else if (r.headers['content-length'] !== undefined && Buffer.byteLength(r.body) >= Number(r.headers['content-length'])) finish();
-    });
-    sock.on('error', () => finish());
-    sock.on('close', () => finish());
-  });
+async function probe(port, { method = 'GET', path: p = '/stream', headers = {}, body = null } = {}) {
+  const data = body === null ? null : Buffer.from(body);
+  const head = requestHead(method, p, headers, data ? data.length : null);
+  const complete = (raw) => {
+    const r = parseResponse(raw);
+    if (!r) return false;
+    if (r.status === 200 && /event-stream/.test(r.headers['content-type'] || '')) return true;
+    return r.headers['content-length'] !== undefined && r.body.length >= Number(r.headers['content-length']);
+  };
+  const x = await exchange(port, data ? [head, data] : [head], { waitMs: 5000, until: complete });
+  const r = parseResponse(x.raw);
+  if (r) return { ...r, body: r.body.toString() };
+  if (!x.closed) throw new Error(`${method} ${p.slice(0, 80)}: no answer in 5 s`);
+  throw new Error(`no response head: ${JSON.stringify(x.raw.toString().slice(0, 200))}`);
 }
 
 // The request is refused with status and a JSON {"error"}; 401s also
@@ -667,18 +648,25 @@ describe('HS256 (SSEHUB_JWT_SECRET, audience, issuer)', () => {
   });
 });
 
+// For a describe(): a server named name that verifies with the public
+// key in keyFile; returns the minting function (alg, signed with key) of
+// its tokens, each remembered for the "no token in the log" check.
+function keyedServer(name, port, keyFile, alg, key) {
+  before(() => startServer(name, port, port + 1, {
+    SSEHUB_ACL: ACL, SSEHUB_JWT_KEY: keyFile, SSEHUB_JWT_LEEWAY: String(LEEWAY),
+  }));
+  after(() => stopServer(name));
+  return (c, opts) => {
+    const t = jwt(c, { alg, key, ...opts });
+    minted[name].push(t);
+    return t;
+  };
+}
+
 // ---------------------------------------------------------------- RS256
 
 describe('RS256 (SSEHUB_JWT_KEY, an RSA public key)', () => {
-  const rs = (c, opts) => {
-    const t = jwt(c, { alg: 'RS256', key: rsa.privateKey, ...opts });
-    minted['jwt-rs'].push(t);
-    return t;
-  };
-  before(() => startServer('jwt-rs', RS_PORT, RS_PORT + 1, {
-    SSEHUB_ACL: ACL, SSEHUB_JWT_KEY: RSA_FILE, SSEHUB_JWT_LEEWAY: String(LEEWAY),
-  }));
-  after(() => stopServer('jwt-rs'));
+  const rs = keyedServer('jwt-rs', RS_PORT, RSA_FILE, 'RS256', rsa.privateKey);
 
   test('RS256, RS384, RS512 accepted on /stream; a publish token on /publish', async () => {
     const t = rs(claims({ sub: 'r1', subscribe: ['private.r1'] }));
@@ -729,15 +717,7 @@ describe('RS256 (SSEHUB_JWT_KEY, an RSA public key)', () => {
 // ---------------------------------------------------------------- ES256
 
 describe('ES256 (SSEHUB_JWT_KEY, a P-256 public key)', () => {
-  const es = (c, opts) => {
-    const t = jwt(c, { alg: 'ES256', key: ec.privateKey, ...opts });
-    minted['jwt-es'].push(t);
-    return t;
-  };
-  before(() => startServer('jwt-es', ES_PORT, ES_PORT + 1, {
-    SSEHUB_ACL: ACL, SSEHUB_JWT_KEY: EC_FILE, SSEHUB_JWT_LEEWAY: String(LEEWAY),
-  }));
-  after(() => stopServer('jwt-es'));
+  const es = keyedServer('jwt-es', ES_PORT, EC_FILE, 'ES256', ec.privateKey);
 
   test('ES256 (R||S) accepted on /stream and /publish', async () => {
     const t = es(claims({ subscribe: ['private.e1'] }));

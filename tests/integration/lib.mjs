@@ -7,9 +7,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SseParser } from '../../assets/sse-parser.js';
-import { connect, httpRequestOrThrow, parseResponse as parseHead, publishRequest } from '../lib/http.mjs';
+import { httpRequestOrThrow, publishRequest } from '../lib/http.mjs';
 import * as pg from '../lib/pg.mjs';
+import { SseConnection } from '../lib/sse.mjs';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(ROOT, 'tests/lib/server.sh');
@@ -143,15 +143,10 @@ export function publish(port, events, headers = {}) {
     .then((r) => ({ status: r.status, headers: r.headers, body: r.body, json: r.json }));
 }
 
-function parseResponse(buf) {
-  const r = parseHead(buf);
-  if (!r) throw new Error(`no response head in ${JSON.stringify(buf.toString())}`);
-  return r;
-}
-
-// An SSE subscriber on a raw socket, parsing with the dashboard's parser
-// (assets/sse-parser.js, WHATWG rules: lines end at CR, LF or CRLF, data
-// lines joined with LF); comments are counted.
+// An SSE subscriber (tests/lib/sse.mjs: a raw socket, the dashboard's
+// parser, WHATWG rules: lines end at CR, LF or CRLF, data lines joined
+// with LF) that keeps what it got for the test: events, comments counted,
+// the last retry, the body as text (raw); until() waits on any of it.
 //
 // rate: read about that many events per second (the socket is paused
 // whenever the client is ahead), as a slow client would.
@@ -165,39 +160,27 @@ export class Stream {
     this.closed = false;
     this.raw = '';
     this.waiters = [];
-    this.sock = connect(port, secure);
-    let head = `GET ${p} HTTP/${version}\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n`;
-    for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
-    this.sock.write(head + '\r\n');
-    this.buf = Buffer.alloc(0);
-    this.parser = new SseParser({
+    this.sock = new SseConnection(port, p, headers, {
+      secure,
+      version,
+      read,
+      opened: (status, h) => {
+        this.status = status;
+        this.headers = h;
+      },
       event: (e) => this.events.push({ id: e.id, topic: e.topic, event: e.type, data: e.data }),
       comment: () => { this.comments++; },
       retry: (ms) => { this.retry = ms; },
-    });
-    if (read) this.sock.on('data', (c) => this.onData(c));
+      text: (t) => {
+        this.raw += t;
+        this.wake();
+      },
+      closed: () => {
+        this.closed = true;
+        this.wake();
+      },
+    }).sock;
     if (read && rate > 0) this.pace(rate);
-    this.sock.on('error', () => {});
-    this.sock.on('close', () => {
-      this.closed = true;
-      this.wake();
-    });
-  }
-
-  onData(chunk) {
-    if (this.status === null) {
-      this.buf = Buffer.concat([this.buf, chunk]);
-      const end = this.buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const r = parseResponse(this.buf);
-      this.status = r.status;
-      this.headers = r.headers;
-      chunk = r.body;
-    }
-    const text = chunk.toString('utf8');
-    this.raw += text;
-    this.parser.push(text);
-    this.wake();
   }
 
   pace(rate) {

@@ -45,43 +45,61 @@ export function jsonOrNull(text) {
   }
 }
 
+// Writes parts (strings or Buffers, sent as they are: any bytes, any
+// head) on a fresh connection and collects what comes back until the
+// server closes, waitMs passes (0: no time limit) or until(raw) says
+// what came is enough (the connection is then dropped). Never rejects:
+// {raw (Buffer), closed (false: waitMs or until first), ms (from the call),
+// connected, error (the socket's error code, or null) and its cause,
+// protocol (TLS version, secure only)}.
+export function exchange(port, parts, { secure = false, waitMs = 3000, until = null } = {}) {
+  return new Promise((resolve) => {
+    const sock = connect(port, secure);
+    const t0 = Date.now();
+    const chunks = [];
+    const r = { connected: false, error: null, cause: null, protocol: null };
+    let done = false;
+    const finish = (closed) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      sock.destroy();
+      resolve({ ...r, raw: Buffer.concat(chunks), closed, ms: Date.now() - t0 });
+    };
+    const timer = waitMs > 0 ? setTimeout(() => finish(false), waitMs) : null;
+    sock.on('connect', () => { r.connected = true; });
+    sock.on('secureConnect', () => {
+      r.connected = true;
+      r.protocol = sock.getProtocol();
+    });
+    sock.on('data', (c) => {
+      chunks.push(c);
+      if (until !== null && until(Buffer.concat(chunks))) finish(false);
+    });
+    sock.on('error', (e) => {
+      r.error = e.code ?? String(e);
+      r.cause = e;
+    });
+    sock.on('close', () => finish(true));
+    for (const part of [].concat(parts)) sock.write(part);
+  });
+}
+
 // One request on a fresh connection, for a server that may vanish at any
 // moment; never rejects. Resolves once the server closes with
 // {status, headers, body (Buffer), text, json (or null), protocol (TLS
 // version, secure only)}, or with {error, sent, cause}: sent is false
 // only when the connection was refused, i.e. the request certainly never
 // reached the server. timeoutMs 0: no time limit.
-export function httpRequest(port, { method = 'GET', path: p = '/', headers = {}, body = null, secure = false, timeoutMs = 3000 } = {}) {
-  return new Promise((resolve) => {
-    const sock = connect(port, secure);
-    const data = body === null ? null : Buffer.isBuffer(body) ? body : Buffer.from(body);
-    const chunks = [];
-    let done = false;
-    let connected = false;
-    let protocol = null;
-    const finish = (r) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock.destroy();
-      resolve(r);
-    };
-    const timer = timeoutMs > 0 ? setTimeout(() => finish({ error: 'timeout', sent: connected }), timeoutMs) : null;
-    sock.on('connect', () => { connected = true; });
-    sock.on('secureConnect', () => {
-      connected = true;
-      protocol = sock.getProtocol();
-    });
-    sock.write(requestHead(method, p, headers, data ? data.length : null));
-    if (data) sock.write(data);
-    sock.on('data', (c) => chunks.push(c));
-    sock.on('error', (e) => finish({ error: e.code ?? String(e), sent: connected || e.code !== 'ECONNREFUSED', cause: e }));
-    sock.on('close', () => {
-      const r = parseResponse(Buffer.concat(chunks));
-      if (!r) return finish({ error: 'closed without answer', sent: connected });
-      return finish({ ...r, text: r.body.toString(), json: jsonOrNull(r.body), protocol });
-    });
-  });
+export async function httpRequest(port, { method = 'GET', path: p = '/', headers = {}, body = null, secure = false, timeoutMs = 3000 } = {}) {
+  const data = body === null ? null : Buffer.isBuffer(body) ? body : Buffer.from(body);
+  const head = requestHead(method, p, headers, data ? data.length : null);
+  const x = await exchange(port, data ? [head, data] : [head], { secure, waitMs: timeoutMs });
+  if (x.error) return { error: x.error, sent: x.connected || x.error !== 'ECONNREFUSED', cause: x.cause };
+  if (!x.closed) return { error: 'timeout', sent: x.connected };
+  const r = parseResponse(x.raw);
+  if (!r) return { error: 'closed without answer', sent: x.connected };
+  return { ...r, text: r.body.toString(), json: jsonOrNull(r.body), protocol: x.protocol };
 }
 
 // httpRequest's answer, or a rejection where it has {error}.
