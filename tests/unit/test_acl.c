@@ -11,6 +11,7 @@
 
 #include "acl.h"
 #include "result.h"
+#include "scratch.h"
 #include "suites.h"
 
 #define ADMIN_TOKEN	"admin-token-x"
@@ -131,33 +132,14 @@ static const struct {
 static void
 acl_setup(void)
 {
-	const char	*base;
-
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir),
-	    "%s/ssehub-unit.XXXXXX", base), (int)sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	(void)snprintf(aclpath, sizeof(aclpath), "%s/acl.rules", tmpdir);
+	scratch_make(tmpdir, sizeof(tmpdir), aclpath, sizeof(aclpath),
+	    "acl.rules");
 }
 
 static void
 acl_teardown(void)
 {
-	if (unlink(aclpath) == -1 && errno != ENOENT)
-		ck_abort_msg("unlink %s: %s", aclpath, strerror(errno));
-	if (rmdir(tmpdir) == -1)
-		ck_abort_msg("rmdir %s: %s", tmpdir, strerror(errno));
-}
-
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*fp;
-
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
+	scratch_remove(tmpdir, aclpath);
 }
 
 /* Writes text to the rules file and loads it; it must be taken. */
@@ -166,7 +148,7 @@ load_ok(struct acl *a, const char *text)
 {
 	char	err[ACL_ERR_MAX];
 
-	write_file(aclpath, text);
+	scratch_write(aclpath, text);
 	err[0] = '\0';
 	ck_assert_msg(acl_load(a, aclpath, ADMIN_TOKEN, err, sizeof(err)) ==
 	    RESULT_OK, "refused: %s", err);
@@ -317,7 +299,7 @@ START_TEST(test_acl_load_16_patterns)
 	for (i = 0; i < nitems(kinds); i++) {
 		(void)snprintf(text, sizeof(text),
 		    "%s a b c d e f g h i j k l m n o p\n", kinds[i]);
-		write_file(aclpath, text);
+		scratch_write(aclpath, text);
 		err[0] = '\0';
 		rc = acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err));
 		npatterns = a.nrules > 0 ? a.rules[0].npatterns : a.nprivate;
@@ -354,7 +336,7 @@ START_TEST(test_acl_load_bad)
 	struct acl	a;
 	char		err[ACL_ERR_MAX], want[ACL_ERR_MAX];
 
-	write_file(aclpath, bad_cases[_i].text);
+	scratch_write(aclpath, bad_cases[_i].text);
 	memset(err, 0, sizeof(err));
 	ck_assert_int_eq(acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err)),
 	    RESULT_ERROR);
@@ -372,7 +354,7 @@ START_TEST(test_acl_load_bad_after_rules)
 	struct acl	a;
 	char		err[ACL_ERR_MAX], want[ACL_ERR_MAX];
 
-	write_file(aclpath, "publish tok-1234 a b c\nprivate x y\n"
+	scratch_write(aclpath, "publish tok-1234 a b c\nprivate x y\n"
 	    "origin o1 o2\nsubscribe tok-5678 d e **\n");
 	ck_assert_int_eq(acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err)),
 	    RESULT_ERROR);
@@ -392,7 +374,7 @@ START_TEST(test_acl_load_long_line)
 	origin = repeat('o', 5000);
 	ck_assert_int_gt(asprintf(&text, "# first\norigin %s\norigin x\n",
 	    origin), 0);
-	write_file(aclpath, text);
+	scratch_write(aclpath, text);
 	free(text);
 	free(origin);
 	rc = acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err));
@@ -410,7 +392,7 @@ START_TEST(test_acl_load_long_last_line)
 	char		err[ACL_ERR_MAX], *text;
 
 	text = repeat('#', 4097);
-	write_file(aclpath, text);
+	scratch_write(aclpath, text);
 	ck_assert_int_eq(acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err)),
 	    RESULT_ERROR);
 	ck_assert_ptr_nonnull(strstr(err, aclpath));
@@ -431,7 +413,7 @@ START_TEST(test_acl_load_empty_list)
 	int			 rc;
 
 	for (i = 0; i < nitems(lines); i++) {
-		write_file(aclpath, lines[i]);
+		scratch_write(aclpath, lines[i]);
 		err[0] = '\0';
 		rc = acl_load(&a, aclpath, ADMIN_TOKEN, err, sizeof(err));
 		acl_free(&a);

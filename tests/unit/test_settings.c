@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "result.h"
+#include "scratch.h"
 #include "settings.h"
 #include "suites.h"
 
@@ -102,21 +103,15 @@ static const struct {
 static void
 settings_setup(void)
 {
-	const char	*base;
-	size_t		 i;
+	size_t	i;
 
 	for (i = 0; i < nitems(settings_vars); i++)
 		ck_assert_int_eq(unsetenv(settings_vars[i]), 0);
 	/* Most tests are not about the database: name one. */
 	ck_assert_int_eq(setenv("SSEHUB_DB", "host=unit.invalid", 1), 0);
 
-	if ((base = getenv("TMPDIR")) == NULL || *base == '\0')
-		base = "/tmp";
-	ck_assert_int_lt(snprintf(tmpdir, sizeof(tmpdir),
-	    "%s/ssehub-unit.XXXXXX", base), (int)sizeof(tmpdir));
-	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
-	(void)snprintf(tokenpath, sizeof(tokenpath), "%s/publish.token",
-	    tmpdir);
+	scratch_make(tmpdir, sizeof(tmpdir), tokenpath, sizeof(tokenpath),
+	    "publish.token");
 }
 
 static void
@@ -126,10 +121,7 @@ settings_teardown(void)
 
 	for (i = 0; i < nitems(settings_vars); i++)
 		(void)unsetenv(settings_vars[i]);
-	if (unlink(tokenpath) == -1 && errno != ENOENT)
-		ck_abort_msg("unlink %s: %s", tokenpath, strerror(errno));
-	if (rmdir(tmpdir) == -1)
-		ck_abort_msg("rmdir %s: %s", tmpdir, strerror(errno));
+	scratch_remove(tmpdir, tokenpath);
 }
 
 static uint64_t
@@ -149,16 +141,6 @@ settings_field(const struct settings *s, const char *name)
 	return (0);
 }
 
-static void
-write_file(const char *path, const char *text)
-{
-	FILE	*fp;
-
-	ck_assert_ptr_nonnull(fp = fopen(path, "w"));
-	ck_assert_int_ge(fputs(text, fp), 0);
-	ck_assert_int_eq(fclose(fp), 0);
-}
-
 /* What the local cluster of `make run` shows: its socket in var/pgrun. */
 static void
 local_db_make(const char *var)
@@ -168,7 +150,7 @@ local_db_make(const char *var)
 	(void)snprintf(path, sizeof(path), "%s/pgrun", var);
 	ck_assert_int_eq(mkdir(path, 0700), 0);
 	(void)snprintf(path, sizeof(path), "%s/pgrun/.s.PGSQL.5499", var);
-	write_file(path, "");
+	scratch_write(path, "");
 }
 
 static void
@@ -364,7 +346,7 @@ START_TEST(test_settings_token_file_own)
 	struct settings	s;
 	char		err[256];
 
-	write_file(tokenpath, "hand-made-token\r\n");
+	scratch_write(tokenpath, "hand-made-token\r\n");
 	ck_assert_int_eq(setenv("SSEHUB_VAR", tmpdir, 1), 0);
 	ck_assert_msg(settings_load(&s, err, sizeof(err)) == RESULT_OK,
 	    "refused: %s", err);
@@ -380,7 +362,7 @@ START_TEST(test_settings_token_file_short)
 	struct stat	st;
 	char		err[PATH_MAX + 64], want[PATH_MAX + 64];
 
-	write_file(tokenpath, "short\n");
+	scratch_write(tokenpath, "short\n");
 	ck_assert_int_eq(setenv("SSEHUB_VAR", tmpdir, 1), 0);
 	ck_assert_int_eq(settings_load(&s, err, sizeof(err)), RESULT_ERROR);
 	(void)snprintf(want, sizeof(want), "cannot create %s: %s",
