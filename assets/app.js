@@ -52,22 +52,22 @@ let down = null;	/* the state that ended the last open stream */
 let topicsNow = [];
 
 hub.on('state', (s) => {
-	if (s.state !== 'open')
-		lastLive = null;
-	if (s.state === 'reconnecting' && down === null)
-		down = s;
-	if (s.state === 'open' && down !== null) {
-		const secs = ((Date.now() - down.since) / 1000).toFixed(1);
-		feed.note(`Reconnected after ${secs} s, resuming after id ` +
-		    `${sub?.cursor ?? 'none'}`);
-		down = null;
-	}
-	status.setState(s);
+  if (s.state !== 'open')
+    lastLive = null;
+  if (s.state === 'reconnecting' && down === null)
+    down = s;
+  if (s.state === 'open' && down !== null) {
+    const secs = ((Date.now() - down.since) / 1000).toFixed(1);
+    feed.note(`Reconnected after ${secs} s, resuming after id ` +
+        `${sub?.cursor ?? 'none'}`);
+    down = null;
+  }
+  status.setState(s);
 });
 
 hub.on('reset', ({ id, oldest }) => {
-	verdicts.reset(id);
-	feed.note(`The server reset the cursor: oldest kept id is ${oldest}`);
+  verdicts.reset(id);
+  feed.note(`The server reset the cursor: oldest kept id is ${oldest}`);
 });
 
 /*
@@ -75,65 +75,65 @@ hub.on('reset', ({ id, oldest }) => {
  * resumes where this page was; a new choice starts from now.
  */
 function subscribe(topics, resume) {
-	sub?.close();
-	verdicts = new Verdicts(topics.length === 0);
-	sub = hub.subscribe(topics, receive, { last: 50, resume });
-	try {
-		localStorage.setItem(TOPICS_KEY, JSON.stringify(topics));
-	} catch {
-		/* Not kept: the next load starts on every topic. */
-	}
-	topicsNow = topics;
-	picker.setState({ topics });
-	feed.setState({ topics });
-	watching.setState({ topics });
-	status.setState({ lastId: sub.cursor, gaps: 0, disorder: 0 });
-	feed.note(topics.length === 0 ? 'Subscribed to all topics' :
-	    `Subscribed to ${topics.join(', ')}`);
+  sub?.close();
+  verdicts = new Verdicts(topics.length === 0);
+  sub = hub.subscribe(topics, receive, { last: 50, resume });
+  try {
+    localStorage.setItem(TOPICS_KEY, JSON.stringify(topics));
+  } catch {
+    /* Not kept: the next load starts on every topic. */
+  }
+  topicsNow = topics;
+  picker.setState({ topics });
+  feed.setState({ topics });
+  watching.setState({ topics });
+  status.setState({ lastId: sub.cursor, gaps: 0, disorder: 0 });
+  feed.note(topics.length === 0 ? 'Subscribed to all topics' :
+      `Subscribed to ${topics.join(', ')}`);
 }
 
 function receive(ev) {
-	const at = Date.now();
-	const row = { ...ev, at, ...verdicts.judge(ev.id) };
-	feed.add([row]);
-	measure(row);
-	status.setState({ lastId: ev.id, gaps: verdicts.gaps,
-	    disorder: verdicts.disorder });
+  const at = Date.now();
+  const row = { ...ev, at, ...verdicts.judge(ev.id) };
+  feed.add([row]);
+  measure(row);
+  status.setState({ lastId: ev.id, gaps: verdicts.gaps,
+      disorder: verdicts.disorder });
 }
 
 function savedTopics() {
-	try {
-		const v = JSON.parse(localStorage.getItem(TOPICS_KEY));
-		if (Array.isArray(v) && v.every((t) => typeof t === 'string'))
-			return v;
-	} catch {
-		/* Unreadable: every topic. */
-	}
-	return [];
+  try {
+    const v = JSON.parse(localStorage.getItem(TOPICS_KEY));
+    if (Array.isArray(v) && v.every((t) => typeof t === 'string'))
+      return v;
+  } catch {
+    /* Unreadable: every topic. */
+  }
+  return [];
 }
 
 /* A page of this tab's topics' history, newest first, below before. */
 async function earlier(before) {
-	const q = new URLSearchParams();
-	for (const t of topicsNow)
-		q.append('topic', t);
-	q.set('before', String(before));
-	q.set('limit', String(EARLIER_PAGE));
-	const res = await fetch(`/events?${q}`, { cache: 'no-store' });
-	const body = await res.json();
-	if (!res.ok)
-		throw new Error(body.error ?? `HTTP ${res.status}`);
-	return body;
+  const q = new URLSearchParams();
+  for (const t of topicsNow)
+    q.append('topic', t);
+  q.set('before', String(before));
+  q.set('limit', String(EARLIER_PAGE));
+  const res = await fetch(`/events?${q}`, { cache: 'no-store' });
+  const body = await res.json();
+  if (!res.ok)
+    throw new Error(body.error ?? `HTTP ${res.status}`);
+  return body;
 }
 
 async function countWatchers() {
-	try {
-		const res = await fetch('/topics', { cache: 'no-store' });
-		watching.setState({ snapshot: res.ok ? await res.json() :
-		    null });
-	} catch {
-		watching.setState({ snapshot: null });
-	}
+  try {
+    const res = await fetch('/topics', { cache: 'no-store' });
+    watching.setState({ snapshot: res.ok ? await res.json() :
+        null });
+  } catch {
+    watching.setState({ snapshot: null });
+  }
 }
 
 subscribe(savedTopics(), true);
@@ -141,30 +141,30 @@ countWatchers();
 setInterval(countWatchers, WATCH_MS);
 
 setInterval(() => {
-	rate.push(arrivals);
-	arrivals = 0;
+  rate.push(arrivals);
+  arrivals = 0;
 }, 1000);
 
 /* Replayed events waited out an outage: no measure of delivery. */
 function measure(ev) {
-	arrivals++;
-	if (ev.replayed)
-		return;
-	if (lastLive !== null)
-		interval.push(ev.at - lastLive);
-	lastLive = ev.at;
-	const sent = sentAt(ev.data);
-	if (sent !== null)
-		latency.push(Math.max(0, ev.at - sent));
+  arrivals++;
+  if (ev.replayed)
+    return;
+  if (lastLive !== null)
+    interval.push(ev.at - lastLive);
+  lastLive = ev.at;
+  const sent = sentAt(ev.data);
+  if (sent !== null)
+    latency.push(Math.max(0, ev.at - sent));
 }
 
 function sentAt(data) {
-	if (!data.startsWith('{'))
-		return null;
-	try {
-		const v = JSON.parse(data).sent_at;
-		return Number.isFinite(v) ? v : null;
-	} catch {
-		return null;
-	}
+  if (!data.startsWith('{'))
+    return null;
+  try {
+    const v = JSON.parse(data).sent_at;
+    return Number.isFinite(v) ? v : null;
+  } catch {
+    return null;
+  }
 }

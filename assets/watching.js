@@ -11,30 +11,30 @@
 import { Component, h } from './component.js';
 
 export class Watching extends Component {
-	render() {
-		this.text = h('span', null);
-		return h('p', { class: 'watching', 'aria-live': 'polite' },
-		    h('span', { class: 'watching-dot', 'aria-hidden': 'true' }),
-		    this.text);
-	}
+  render() {
+    this.text = h('span', null);
+    return h('p', { class: 'watching', 'aria-live': 'polite' },
+        h('span', { class: 'watching-dot', 'aria-hidden': 'true' }),
+        this.text);
+  }
 
-	update() {
-		const text = this.describe();
-		if (this.text.textContent !== text)
-			this.text.textContent = text;
-	}
+  update() {
+    const text = this.describe();
+    if (this.text.textContent !== text)
+      this.text.textContent = text;
+  }
 
-	describe() {
-		const { topics = [], snapshot } = this.state;
-		if (snapshot === undefined)
-			return 'Counting watchers…';
-		if (snapshot === null)
-			return 'Watchers unknown (server unreachable)';
-		if (topics.length === 0)
-			return `${snapshot.subscribers} watching (all streams)`;
-		const count = (t) => snapshot.topics.find((x) => x.topic ===
-		    t)?.subscribers ?? 0;
-		return topics.map((t) => `${count(t)} watching ${t}`)
-		    .join(' · ');
-	}
+  describe() {
+    const { topics = [], snapshot } = this.state;
+    if (snapshot === undefined)
+      return 'Counting watchers…';
+    if (snapshot === null)
+      return 'Watchers unknown (server unreachable)';
+    if (topics.length === 0)
+      return `${snapshot.subscribers} watching (all streams)`;
+    const count = (t) => snapshot.topics.find((x) => x.topic ===
+        t)?.subscribers ?? 0;
+    return topics.map((t) => `${count(t)} watching ${t}`)
+        .join(' · ');
+  }
 }

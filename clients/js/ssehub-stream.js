@@ -37,198 +37,198 @@ class SilentError extends Error {}
 class FinalError extends Error {}
 
 export class Stream {
-	/**
-	 * @param {object} o
-	 * @param {string} o.url the server's base URL
-	 * @param {() => Promise<?string>} o.getToken
-	 * @param {() => {topics: ?string[], cursor: ?number}} o.target
-	 *     where to (re)connect: asked before every attempt
-	 * @param {(topics: ?string[], cursor: ?number) => void} o.opened
-	 * @param {(ev: object) => void} o.event one parsed event, with
-	 *     id (a number), topic, type, data and replayed
-	 * @param {() => void} o.flush after the events of one read
-	 * @param {(state: object) => void} o.state
-	 * @param {number} [o.heartbeatMs]
-	 * @param {typeof fetch} [o.fetch]
-	 */
-	constructor(o) {
-		this.o = o;
-		this.fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
-		this.heartbeatMs = o.heartbeatMs ?? 15000;
-		this.retryMs = 2000;
-		this.lastBeat = null;
-		this.learned = false;	/* heartbeatMs seen on the wire */
-		this.abort = null;
-		this.wake = null;
-		globalThis.addEventListener?.('online', () => this.wake?.());
-		this.info = { state: 'closed', attempt: 0, since: null,
-		    error: '', heartbeats: 0, drops: 0, topics: null };
-	}
+  /**
+   * @param {object} o
+   * @param {string} o.url the server's base URL
+   * @param {() => Promise<?string>} o.getToken
+   * @param {() => {topics: ?string[], cursor: ?number}} o.target
+   *     where to (re)connect: asked before every attempt
+   * @param {(topics: ?string[], cursor: ?number) => void} o.opened
+   * @param {(ev: object) => void} o.event one parsed event, with
+   *     id (a number), topic, type, data and replayed
+   * @param {() => void} o.flush after the events of one read
+   * @param {(state: object) => void} o.state
+   * @param {number} [o.heartbeatMs]
+   * @param {typeof fetch} [o.fetch]
+   */
+  constructor(o) {
+    this.o = o;
+    this.fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
+    this.heartbeatMs = o.heartbeatMs ?? 15000;
+    this.retryMs = 2000;
+    this.lastBeat = null;
+    this.learned = false;	/* heartbeatMs seen on the wire */
+    this.abort = null;
+    this.wake = null;
+    globalThis.addEventListener?.('online', () => this.wake?.());
+    this.info = { state: 'closed', attempt: 0, since: null,
+        error: '', heartbeats: 0, drops: 0, topics: null };
+  }
 
-	/** (Re)connects now, wherever target() says. */
-	restart() {
-		this.abort?.abort();
-		this.abort = new AbortController();
-		this.run(this.abort.signal);
-	}
+  /** (Re)connects now, wherever target() says. */
+  restart() {
+    this.abort?.abort();
+    this.abort = new AbortController();
+    this.run(this.abort.signal);
+  }
 
-	close() {
-		this.abort?.abort();
-		this.abort = null;
-		this.set({ state: 'closed' });
-	}
+  close() {
+    this.abort?.abort();
+    this.abort = null;
+    this.set({ state: 'closed' });
+  }
 
-	set(patch) {
-		Object.assign(this.info, patch);
-		this.o.state({ ...this.info });
-	}
+  set(patch) {
+    Object.assign(this.info, patch);
+    this.o.state({ ...this.info });
+  }
 
-	async run(signal) {
-		while (!signal.aborted) {
-			this.set({ state: this.info.since === null ?
-			    'connecting' : 'reconnecting' });
-			try {
-				await this.read(signal);
-				if (signal.aborted)
-					return;	/* restarted or closed */
-				this.info.error = 'the server ended the stream';
-			} catch (err) {
-				if (signal.aborted)
-					return;
-				if (err instanceof FinalError) {
-					this.set({ state: 'closed',
-					    error: err.message });
-					return;
-				}
-				this.info.error = err.message;
-			}
-			if (this.info.since === null)
-				this.set({ since: Date.now(),
-				    drops: this.info.drops + 1 });
-			this.set({ state: 'reconnecting',
-			    attempt: this.info.attempt + 1 });
-			await new Promise((resolve) => {
-				this.wake = resolve;
-				sleep(this.backoff(), signal).then(resolve);
-			});
-			this.wake = null;
-		}
-	}
+  async run(signal) {
+    while (!signal.aborted) {
+      this.set({ state: this.info.since === null ?
+          'connecting' : 'reconnecting' });
+      try {
+        await this.read(signal);
+        if (signal.aborted)
+          return;	/* restarted or closed */
+        this.info.error = 'the server ended the stream';
+      } catch (err) {
+        if (signal.aborted)
+          return;
+        if (err instanceof FinalError) {
+          this.set({ state: 'closed',
+              error: err.message });
+          return;
+        }
+        this.info.error = err.message;
+      }
+      if (this.info.since === null)
+        this.set({ since: Date.now(),
+            drops: this.info.drops + 1 });
+      this.set({ state: 'reconnecting',
+          attempt: this.info.attempt + 1 });
+      await new Promise((resolve) => {
+        this.wake = resolve;
+        sleep(this.backoff(), signal).then(resolve);
+      });
+      this.wake = null;
+    }
+  }
 
-	/** @returns {number} ms before the next attempt */
-	backoff() {
-		const n = Math.min(this.info.attempt - 1, 10);
-		const cap = Math.max(BACKOFF_CAP_MS, this.retryMs);
-		return Math.min(cap, this.retryMs * 2 ** n) *
-		    (0.5 + Math.random());
-	}
+  /** @returns {number} ms before the next attempt */
+  backoff() {
+    const n = Math.min(this.info.attempt - 1, 10);
+    const cap = Math.max(BACKOFF_CAP_MS, this.retryMs);
+    return Math.min(cap, this.retryMs * 2 ** n) *
+        (0.5 + Math.random());
+  }
 
-	url(topics, cursor, token) {
-		const q = new URLSearchParams();
-		for (const t of topics ?? [])
-			q.append('topic', t);
-		if (cursor !== null)
-			q.set('last_event_id', String(cursor));
-		const s = q.toString();
-		return new URL(s ? `/stream?${s}` : '/stream', this.o.url);
-	}
+  url(topics, cursor, token) {
+    const q = new URLSearchParams();
+    for (const t of topics ?? [])
+      q.append('topic', t);
+    if (cursor !== null)
+      q.set('last_event_id', String(cursor));
+    const s = q.toString();
+    return new URL(s ? `/stream?${s}` : '/stream', this.o.url);
+  }
 
-	async read(outer) {
-		const token = await this.o.getToken();
-		const { topics, cursor } = this.o.target();
-		const ctl = new AbortController();
-		const stop = () => ctl.abort();
-		outer.addEventListener('abort', stop, { once: true });
-		const dog = watchdog(() => this.deadline(), () => ctl.abort(
-		    new SilentError('no data for ' + Math.round(
-		    this.deadline() / 1000) + ' s: the connection is dead')));
-		try {
-			const headers = { accept: 'text/event-stream' };
-			if (token)
-				headers.authorization = `Bearer ${token}`;
-			const res = await this.fetch(this.url(topics, cursor),
-			    { signal: ctl.signal, cache: 'no-store', headers,
-			    credentials: 'same-origin' });
-			check(res, this.o.canRefresh?.());
-			this.o.opened(topics, cursor);
-			this.set({ state: 'open', attempt: 0, since: null,
-			    error: '', topics });
-			await this.consume(res, cursor !== null, ctl.signal,
-			    dog.feed);
-			if (ctl.signal.aborted && !outer.aborted)
-				throw ctl.signal.reason;	/* the watchdog */
-		} catch (err) {
-			throw ctl.signal.reason instanceof Error &&
-			    !outer.aborted ? ctl.signal.reason : err;
-		} finally {
-			if (ctl.signal.reason instanceof SilentError &&
-			    !this.learned)
-				this.heartbeatMs = Math.min(this.heartbeatMs * 2,
-				    HEARTBEAT_MAX_MS);
-			dog.stop();
-			outer.removeEventListener('abort', stop);
-		}
-	}
+  async read(outer) {
+    const token = await this.o.getToken();
+    const { topics, cursor } = this.o.target();
+    const ctl = new AbortController();
+    const stop = () => ctl.abort();
+    outer.addEventListener('abort', stop, { once: true });
+    const dog = watchdog(() => this.deadline(), () => ctl.abort(
+        new SilentError('no data for ' + Math.round(
+        this.deadline() / 1000) + ' s: the connection is dead')));
+    try {
+      const headers = { accept: 'text/event-stream' };
+      if (token)
+        headers.authorization = `Bearer ${token}`;
+      const res = await this.fetch(this.url(topics, cursor),
+          { signal: ctl.signal, cache: 'no-store', headers,
+          credentials: 'same-origin' });
+      check(res, this.o.canRefresh?.());
+      this.o.opened(topics, cursor);
+      this.set({ state: 'open', attempt: 0, since: null,
+          error: '', topics });
+      await this.consume(res, cursor !== null, ctl.signal,
+          dog.feed);
+      if (ctl.signal.aborted && !outer.aborted)
+        throw ctl.signal.reason;	/* the watchdog */
+    } catch (err) {
+      throw ctl.signal.reason instanceof Error &&
+          !outer.aborted ? ctl.signal.reason : err;
+    } finally {
+      if (ctl.signal.reason instanceof SilentError &&
+          !this.learned)
+        this.heartbeatMs = Math.min(this.heartbeatMs * 2,
+            HEARTBEAT_MAX_MS);
+      dog.stop();
+      outer.removeEventListener('abort', stop);
+    }
+  }
 
-	deadline() {
-		return this.heartbeatMs * WATCHDOG_PERIODS;
-	}
+  deadline() {
+    return this.heartbeatMs * WATCHDOG_PERIODS;
+  }
 
-	async consume(res, resumed, signal, feed) {
-		this.lastBeat = null;
-		let replaying = resumed;
-		let last = Date.now();
-		const parser = new SseParser({
-			event: (ev) => {
-				const now = Date.now();
-				replaying = replaying &&
-				    now - last <= REPLAY_QUIET_MS;
-				last = now;
-				this.o.event({ ...ev, id: Number(ev.id),
-				    replayed: replaying });
-			},
-			comment: (text) => this.beat(text),
-			retry: (ms) => { this.retryMs = ms; },
-		});
-		const reader = res.body.pipeThrough(new TextDecoderStream())
-		    .getReader();
-		signal.addEventListener('abort', () => reader.cancel()
-		    .catch(() => {}), { once: true });
-		for (;;) {
-			const { value, done } = await reader.read();
-			if (done || signal.aborted)
-				return;
-			feed();
-			parser.push(value);
-			this.o.flush();
-		}
-	}
+  async consume(res, resumed, signal, feed) {
+    this.lastBeat = null;
+    let replaying = resumed;
+    let last = Date.now();
+    const parser = new SseParser({
+      event: (ev) => {
+        const now = Date.now();
+        replaying = replaying &&
+            now - last <= REPLAY_QUIET_MS;
+        last = now;
+        this.o.event({ ...ev, id: Number(ev.id),
+            replayed: replaying });
+      },
+      comment: (text) => this.beat(text),
+      retry: (ms) => { this.retryMs = ms; },
+    });
+    const reader = res.body.pipeThrough(new TextDecoderStream())
+        .getReader();
+    signal.addEventListener('abort', () => reader.cancel()
+        .catch(() => {}), { once: true });
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done || signal.aborted)
+        return;
+      feed();
+      parser.push(value);
+      this.o.flush();
+    }
+  }
 
-	/* Learns the server's heartbeat period from two in a row. */
-	beat(text) {
-		if (text !== 'heartbeat')
-			return;
-		const now = Date.now();
-		if (this.lastBeat !== null && now - this.lastBeat >= 50) {
-			this.heartbeatMs = now - this.lastBeat;
-			this.learned = true;
-		}
-		this.lastBeat = now;
-		this.set({ heartbeats: this.info.heartbeats + 1 });
-	}
+  /* Learns the server's heartbeat period from two in a row. */
+  beat(text) {
+    if (text !== 'heartbeat')
+      return;
+    const now = Date.now();
+    if (this.lastBeat !== null && now - this.lastBeat >= 50) {
+      this.heartbeatMs = now - this.lastBeat;
+      this.learned = true;
+    }
+    this.lastBeat = now;
+    this.set({ heartbeats: this.info.heartbeats + 1 });
+  }
 }
 
 /* Throws for an answer that is not an event stream. */
 function check(res, canRefresh) {
-	const type = res.headers.get('content-type') ?? '';
-	if (res.ok && type.startsWith('text/event-stream'))
-		return;
-	res.body?.cancel().catch(() => {});	/* free the connection */
-	const msg = `HTTP ${res.status}`;
-	if (res.status === 400 || ((res.status === 401 ||
-	    res.status === 403) && !canRefresh))
-		throw new FinalError(msg);
-	throw new Error(msg);
+  const type = res.headers.get('content-type') ?? '';
+  if (res.ok && type.startsWith('text/event-stream'))
+    return;
+  res.body?.cancel().catch(() => {});	/* free the connection */
+  const msg = `HTTP ${res.status}`;
+  if (res.status === 400 || ((res.status === 401 ||
+      res.status === 403) && !canRefresh))
+    throw new FinalError(msg);
+  throw new Error(msg);
 }
 
 /*
@@ -236,29 +236,29 @@ function check(res, canRefresh) {
  * deadline is read again at each check, as it is learned.
  */
 function watchdog(deadline, fire) {
-	let fed = Date.now();
-	let timer = null;
-	const arm = () => {
-		const left = fed + deadline() - Date.now();
-		timer = left <= 0 ? null : setTimeout(arm, left);
-		if (timer === null)
-			fire();
-	};
-	arm();
-	return {
-		feed() { fed = Date.now(); },
-		stop() { clearTimeout(timer); },
-	};
+  let fed = Date.now();
+  let timer = null;
+  const arm = () => {
+    const left = fed + deadline() - Date.now();
+    timer = left <= 0 ? null : setTimeout(arm, left);
+    if (timer === null)
+      fire();
+  };
+  arm();
+  return {
+    feed() { fed = Date.now(); },
+    stop() { clearTimeout(timer); },
+  };
 }
 
 function sleep(ms, signal) {
-	return new Promise((resolve) => {
-		const done = () => {
-			clearTimeout(t);
-			signal.removeEventListener('abort', done);
-			resolve();
-		};
-		const t = setTimeout(done, ms);
-		signal.addEventListener('abort', done, { once: true });
-	});
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(t);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const t = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
 }

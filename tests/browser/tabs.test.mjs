@@ -13,17 +13,17 @@ before(async () => { browser = await launch(); });
 after(() => browser.close());
 
 test('eight tabs all receive a new event within 5 s', async () => {
-	const ctx = await browser.newContext();
-	const pages = [];
-	for (let i = 0; i < 8; i++) {
-		const page = await ctx.newPage();
-		await page.goto(`${HTTP}/`);
-		pages.push(page);
-	}
-	await Promise.all(pages.map((p) => waitForPhase(p, 'OPEN')));
-	assert.equal(await subscribers(), 1, 'one stream for eight tabs');
+  const ctx = await browser.newContext();
+  const pages = [];
+  for (let i = 0; i < 8; i++) {
+    const page = await ctx.newPage();
+    await page.goto(`${HTTP}/`);
+    pages.push(page);
+  }
+  await Promise.all(pages.map((p) => waitForPhase(p, 'OPEN')));
+  assert.equal(await subscribers(), 1, 'one stream for eight tabs');
 
-	const [id] = await publish({ topic: 'tabs', data: 'to all tabs' });
-	await Promise.all(pages.map((p) => waitForId(p, id, 5000)));
-	await ctx.close();
+  const [id] = await publish({ topic: 'tabs', data: 'to all tabs' });
+  await Promise.all(pages.map((p) => waitForId(p, id, 5000)));
+  await ctx.close();
 });

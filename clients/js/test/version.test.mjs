@@ -7,7 +7,7 @@ import { VERSION } from '../ssehub.js';
 const read = (path) => readFileSync(new URL(path, import.meta.url), 'utf8');
 
 test('package.json, VERSION and the module agree', () => {
-	const pkg = JSON.parse(read('../package.json'));
-	assert.equal(pkg.version, read('../../../VERSION').trim());
-	assert.equal(VERSION, pkg.version);
+  const pkg = JSON.parse(read('../package.json'));
+  assert.equal(pkg.version, read('../../../VERSION').trim());
+  assert.equal(VERSION, pkg.version);
 });
