@@ -8,8 +8,8 @@
 -- (sql/limits.psql, written by tools/sql_embed.c; the server's own copy
 -- has them substituted the same way): psql does not substitute inside
 -- quotes or dollar-quoted bodies, so they appear only outside those.
--- By hand: psql -X -1 -v ON_ERROR_STOP=1 -f sql/001-schema.sql (README,
--- "Schema and migrations").
+-- By hand, in one transaction and recorded: README.md, "Schema and
+-- migrations".
 \ir limits.psql
 
 -- IF NOT EXISTS and DROP ... IF EXISTS say so in NOTICEs: noise here.
