@@ -1,5 +1,7 @@
 /*
- * store: the event log in PostgreSQL. The only file that speaks SQL.
+ * store: the event log in PostgreSQL. The only file of src/ that speaks
+ * SQL; the schema is sql/ (embedded: sql_migrations.h), which it applies
+ * (store_migrate_now(), and each worker's "log" connection).
  *
  * Each worker holds its own connections (store.c, store_init()): the
  * "log" one LISTENs and follows the log, "read" serves catch-ups,
