@@ -215,6 +215,7 @@ sql_embed_file(struct sql_out *out, const char *path, const char *s,
 {
 	size_t		i, j, tag, depth;
 	char		last = '\0';
+	int		esc;
 
 	for (i = 0; i < len;) {
 		if (s[i] == '\\') {
@@ -244,9 +245,12 @@ sql_embed_file(struct sql_out *out, const char *path, const char *s,
 					depth--, j++;
 			}
 		} else if (s[i] == '\'' || s[i] == '"') {
-			for (; j < len && s[j] != s[i]; j++) {
-				if (s[j] == '\\' && s[i] == '\'' && i > 0 &&
-				    (s[i - 1] == 'E' || s[i - 1] == 'e'))
+			esc = s[i] == '\'' && i > 0 &&
+			    (s[i - 1] == 'E' || s[i - 1] == 'e');
+			/* A doubled quote is one, inside. */
+			for (; j < len && (s[j] != s[i] ||
+			    (j + 1 < len && s[j + 1] == s[i])); j++) {
+				if ((esc && s[j] == '\\') || s[j] == s[i])
 					j++;
 			}
 			if (j >= len) {
