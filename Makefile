@@ -34,7 +34,7 @@ PROD_CONF	= MODULE=$(PKGLIBDIR)/ssehub.so ROOT=/var/empty \
 # routes of assets/, and, kept in the repository, the client's copy of
 # the server's limits (npm and kodev's assets take it from there), the
 # schema's migrations for kodev (which compiles every .c of src/) and
-# their limits for psql (tests/sql/run.sh checks those three are current).
+# their limits for psql (tests/sql checks those three are current).
 MIGRATIONS	:= $(sort $(wildcard sql/[0-9]*.sql))
 GENERATED	:= conf/ssehub.conf conf/assets.conf clients/js/ssehub-limits.js \
 		   src/sql_migrations.c sql/limits.psql

@@ -422,6 +422,7 @@ store_migrated(PGresult *res, void *arg)
 		kore_log(LOG_ERR, "store: schema migration failed");
 }
 
+/* Nothing to do: db.c logs a failure, and a lost connection frees it. */
 static void
 store_unlocked(PGresult *res, void *arg)
 {
