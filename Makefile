@@ -31,9 +31,13 @@ PROD_CONF	= MODULE=$(PKGLIBDIR)/ssehub.so ROOT=/var/empty \
 		   SHARE=$(PKGDATADIR) TLS_LISTEN='0.0.0.0 8443' \
 		   PLAIN_LISTEN='127.0.0.1 8080'
 # What make build writes beside the sources: the dev configuration, the
-# routes of assets/, and the client's copy of the server's limits (kept
-# in the repository: npm and kodev's assets take it from there).
-GENERATED	:= conf/ssehub.conf conf/assets.conf clients/js/ssehub-limits.js
+# routes of assets/, and, kept in the repository, the client's copy of
+# the server's limits (npm and kodev's assets take it from there), the
+# schema's migrations for kodev (which compiles every .c of src/) and
+# their limits for psql (tests/sql checks those three are current).
+MIGRATIONS	:= $(sort $(wildcard sql/[0-9]*.sql))
+GENERATED	:= conf/ssehub.conf conf/assets.conf clients/js/ssehub-limits.js \
+		   src/sql_migrations.c sql/limits.psql
 # Writes the target whole or not at all.
 write		= $(1) >$@.new && mv $@.new $@ || { rm -f $@.new; false; }
 
@@ -46,7 +50,7 @@ DEBS		:= kore check libpq-dev postgresql-15 postgresql-client-15 \
 export SSEHUB_VAR := $(VAR)
 
 .PHONY: all deps cert db db-stop stop build prod install uninstall run \
-	run-h2 test unit valgrind fuzz fuzz-smoke integration browser h2 \
+	run-h2 test unit valgrind fuzz fuzz-smoke integration sql-test browser h2 \
 	prod-test chaos failover stress soak bench clean distclean
 
 all: build
@@ -101,6 +105,18 @@ clients/js/ssehub-limits.js: tools/limits_js.c src/topic.h
 	@mkdir -p build
 	$(CC) -std=c11 -Wall -Wextra -Werror -Isrc -o build/limits_js $<
 	@$(call write,build/limits_js)
+
+build/sql_embed: tools/sql_embed.c src/topic.h src/sse_frame.h src/store.h
+	@mkdir -p build
+	$(CC) -std=c11 -Wall -Wextra -Werror -Isrc -o $@ $<
+
+sql/limits.psql: build/sql_embed
+	@$(call write,build/sql_embed psql)
+
+# The folder's mtime changes when a migration is added or removed (and
+# when limits.psql is written: so that comes first).
+src/sql_migrations.c: build/sql_embed sql/limits.psql sql $(MIGRATIONS)
+	@$(call write,build/sql_embed c $(MIGRATIONS))
 
 build: $(APP) cert $(GENERATED)
 	@$(call kodev_build,$(APP))
@@ -191,6 +207,10 @@ fuzz:
 
 integration: build
 	tests/integration/run.sh
+
+# The SQL functions and the migrations, against a real PostgreSQL.
+sql-test: build
+	tests/sql/run.sh
 
 browser: build
 	tests/browser/run.sh

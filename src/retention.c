@@ -3,15 +3,17 @@
  * connection so that neither publishers nor streams wait on it.
  *
  * Events: once a second, when SSEHUB_RETAIN_EVENTS or _SECONDS is set,
- * old events go in batches of 1000 (ssehub.trim_events), one short
- * transaction each. Several nodes may trim at once: the row lock on
- * ssehub.trim serialises them and the batches never overlap. A batch
+ * old events go in batches of RETENTION_BATCH (ssehub.trim_events, which
+ * takes its batch from here), one short transaction each. Several nodes
+ * may trim at once: the row lock on ssehub.trim serialises them and the
+ * batches never overlap. A batch
  * that was full is followed at once by another. After every
  * RETENTION_VACUUM removed events it runs VACUUM, so the freed space is
  * reused and the table stays bounded.
  *
- * Idempotency keys: once a minute, keys past their 24 hours go, whether
- * retention is on or not.
+ * Idempotency keys: once a minute, keys past their window
+ * (STORE_KEY_WINDOW) go, in batches of the same size, whether retention
+ * is on or not.
  */
 
 #include <sys/types.h>
@@ -57,8 +59,8 @@ retention_tick(void *arg, u_int64_t now)
 
 	if (++retention_ticks % RETENTION_KEYS_EVERY == 0 &&
 	    !retention_keys_busy) {
-		retention_keys_busy = store_purge_keys(retention_keys_done,
-		    NULL);
+		retention_keys_busy = store_purge_keys(RETENTION_BATCH,
+		    retention_keys_done, NULL);
 	}
 }
 
@@ -66,7 +68,7 @@ static void
 retention_run(void)
 {
 	retention_busy = store_trim(settings.retain_events,
-	    settings.retain_seconds, retention_done, NULL);
+	    settings.retain_seconds, RETENTION_BATCH, retention_done, NULL);
 }
 
 static void
@@ -100,6 +102,6 @@ retention_keys_done(int ok, uint64_t removed, void *arg)
 	if (!ok)
 		stats_slot(worker->id)->db_errors++;
 	else if (removed == RETENTION_BATCH)
-		retention_keys_busy = store_purge_keys(retention_keys_done,
-		    NULL);
+		retention_keys_busy = store_purge_keys(RETENTION_BATCH,
+		    retention_keys_done, NULL);
 }

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Longest value accepted for the event field. */
+/* Longest value accepted for the event field (and by the schema). */
 #define SSE_EVENT_MAX		64
 
 /*

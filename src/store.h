@@ -1,5 +1,7 @@
 /*
- * store: the event log in PostgreSQL. The only file that speaks SQL.
+ * store: the event log in PostgreSQL. The only file of src/ that speaks
+ * SQL; the schema is sql/ (embedded: sql_migrations.h), which it applies
+ * (store_migrate_now(), and each worker's "log" connection).
  *
  * Each worker holds its own connections (store.c, store_init()): the
  * "log" one LISTENs and follows the log, "read" serves catch-ups,
@@ -55,6 +57,12 @@ struct store_once {
 
 typedef void	(*store_once_cb)(const struct store_once *, void *);
 
+/*
+ * How long an Idempotency-Key is remembered, as an SQL interval: the
+ * schema's ssehub.key_window() (tools/sql_embed.c writes it in).
+ */
+#define STORE_KEY_WINDOW	"24 hours"
+
 /* A row of ssehub.revoked; kind is REVOKE_JTI or REVOKE_SUBJECT. */
 struct store_revocation {
 	uint64_t	seq;
@@ -106,8 +114,10 @@ int	store_append_once(const char *key, const char *hash,
 	    const char *topics, const char *events, const char *data,
 	    store_once_cb, void *);
 int	store_drain_outbox(store_id_cb, void *);
-int	store_trim(uint64_t keep, uint64_t seconds, store_id_cb, void *);
-int	store_purge_keys(store_id_cb, void *);
+/* At most batch rows go per call, oldest first. */
+int	store_trim(uint64_t keep, uint64_t seconds, int batch, store_id_cb,
+	    void *);
+int	store_purge_keys(int batch, store_id_cb, void *);
 int	store_vacuum(void);
 /*
  * Every revocation above seq after, oldest first, on the log connection.

@@ -2,7 +2,8 @@
  * topic: what a topic name is. The one definition of the rule for every
  * reader of a name in C (publish bodies, /stream queries, access rules);
  * the JavaScript client and the SQL schema take theirs from these macros
- * (tools/limits.c writes clients/js/ssehub-limits.js from them). Pure.
+ * (tools/limits_js.c writes clients/js/ssehub-limits.js from them,
+ * tools/sql_embed.c the schema's CHECKs). Pure.
  */
 #ifndef SSEHUB_TOPIC_H
 #define SSEHUB_TOPIC_H

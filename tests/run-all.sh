@@ -23,6 +23,7 @@ suites=(
 	"unit (check, ASan+UBSan):unit_check"
 	"unit (check, valgrind):unit_valgrind"
 	"fuzz smoke (libFuzzer):fuzz_smoke"
+	"sql (functions, migrations; PostgreSQL):sql"
 	"integration (PostgreSQL + ssehub):integration"
 	"chaos (faults, 60 s):chaos"
 	"failover (primary + standby):failover"
@@ -36,6 +37,7 @@ lint()		{ tests/lint/run.sh; }
 unit_check()	{ make -s -C tests/unit check; }
 unit_valgrind()	{ make -s -C tests/unit valgrind; }
 fuzz_smoke()	{ make -s -C tests/fuzz smoke; }
+sql()		{ tests/sql/run.sh; }
 integration()	{ tests/integration/run.sh; }
 chaos()		{ tests/chaos/run.sh 60; }
 failover()	{ tests/failover/run.sh 10; }

@@ -38,24 +38,14 @@ url=$($pg url "$var" "$port")
 q() { psql "$url" -X -qAt -v ON_ERROR_STOP=1 "$@"; }
 say() { printf '\n=== %s\n' "$*"; }
 
-# --- the schema, as the server applies it: one simple-protocol query ------
+# --- the schema, as psql -f applies it (README, "Schema and migrations") ---
 schema_sql() {
-	local ver
-	ver=$(sed -n 's/^#define STORE_VERSION[[:space:]]*\(".*"\)$/\1/p' \
-	    src/store.c)
-	{
-		echo '#include <stdio.h>'
-		echo "#define STORE_VERSION $ver"
-		sed -n '/^static const char store_sql_migrate\[\] =/,/";$/p' \
-		    src/store.c
-		echo 'int main(void){fputs(store_sql_migrate,stdout);return 0;}'
-	} >"$tmp/migrate.c"
-	cc -o "$tmp/migrate" "$tmp/migrate.c"
-	"$tmp/migrate"
+	local f
+	for f in sql/[0-9]*.sql; do q -1 -f "$f" >/dev/null; done
 }
 q -c "DROP SCHEMA IF EXISTS ssehub CASCADE" 2>/dev/null
 q -c "ALTER DATABASE ssehub SET synchronous_commit = off"
-q -c "$(schema_sql)" >/dev/null
+schema_sql
 
 # --- proposed replacements -------------------------------------------------
 cat >"$tmp/append_new.sql" <<'EOF'
@@ -111,7 +101,7 @@ BEGIN
   RETURN n;
 END $f$;
 EOF
-old_schema() { q -c "$(schema_sql | sed 's/^SET LOCAL[^;]*;//')" >/dev/null; }
+old_schema() { schema_sql; }
 
 reset_log() {
 	q -c "TRUNCATE ssehub.events" \
@@ -141,8 +131,8 @@ EOF
 	q -F ' | ' -c "SELECT id, data, created_at::time(3),
 	    date_trunc('milliseconds', now() - created_at) AS age
 	    FROM ssehub.events ORDER BY id"
-	echo "[$1] SELECT ssehub.trim_events(0, 4)  -- keep anything younger than 4 s"
-	echo "[$1] deleted: $(q -c 'SELECT ssehub.trim_events(0, 4)')," \
+	echo "[$1] SELECT ssehub.trim_events(0, 4, 1000)  -- keep anything younger than 4 s"
+	echo "[$1] deleted: $(q -c 'SELECT ssehub.trim_events(0, 4, 1000)')," \
 	    "left: $(q -c "SELECT coalesce(string_agg(id || ' ' || data, ', '
 	    ORDER BY id), 'nothing') FROM ssehub.events")"
 }

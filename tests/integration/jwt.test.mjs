@@ -854,7 +854,7 @@ describe('revocation across two nodes on one database', () => {
     // out, and the purge (worker 1 runs it every minute) removes it.
     psql(`SELECT ssehub.revoke_token(jti => 'short-${run}', until => now() + interval '1 second')`);
     await sleep(2500);
-    psql('SELECT ssehub.purge_keys()');
+    psql('SELECT ssehub.purge_keys(1000)');
     assert.equal(psql(`SELECT count(*) FROM ssehub.revoked WHERE jti = 'short-${run}'`), '0');
     const ends = streams.map(closeTime);
     const t0 = Date.now();
