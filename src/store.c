@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include "db.h"
+#include "debug.h"
+#include "notice.h"
+#include "result.h"
 #include "revoke.h"
 #include "store.h"
 
@@ -28,8 +31,8 @@
  * Only forward: a node older than the database's schema leaves it alone
  * (it would put back functions the newer nodes rely on).
  */
-#define STORE_SCHEMA	11
-#define STORE_VERSION	"ssehub schema 11"
+#define STORE_SCHEMA	12
+#define STORE_VERSION	"ssehub schema 12"
 
 struct store_rows {
 	PGresult	*res;
@@ -47,7 +50,9 @@ static void	store_log_ready_hook(void *);
 static void	store_notify_hook(const char *, const char *, void *);
 static void	store_checked(PGresult *, void *);
 static void	store_migrated(PGresult *, void *);
+static void	store_keyed(PGresult *, void *);
 static void	store_listening(PGresult *, void *);
+static void	store_announced(const char *);
 static void	store_writer_ready(void *);
 static void	store_raise(struct db *);
 static void	store_raised(PGresult *, void *);
@@ -73,6 +78,7 @@ static struct db		*store_maint;	/* retention; or NULL */
 static struct db		*store_pres;	/* presence; or NULL */
 static struct store_hooks	store_hooks;
 static uint64_t			store_seen;	/* highest id seen here */
+static char			store_key[NOTICE_KEY_MAX + 1];
 
 /*
  * Idempotent, run by a worker's log connection when the schema's version
@@ -168,6 +174,53 @@ static const char store_sql_migrate[] =
 "  RETURN 0; "
 "END $f$;"
 /*
+ * The key of ssehub_log payloads (notice.h): only ssehub's role reads
+ * it, so a role that may merely NOTIFY cannot put events in front of
+ * clients that are not in the log.
+ */
+"CREATE TABLE IF NOT EXISTS ssehub.bus_key ("
+"  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
+"  key text NOT NULL);"
+"INSERT INTO ssehub.bus_key (key)"
+"  VALUES (md5(random()::text || clock_timestamp()::text))"
+"  ON CONFLICT DO NOTHING;"
+"REVOKE ALL ON ssehub.bus_key FROM PUBLIC;"
+/*
+ * A commit's events ride in its NOTIFY payloads, so a worker that is up
+ * to date delivers them without reading them back: the database's work
+ * per event no longer grows with the number of nodes. Payloads are cut
+ * where an item starts at or past each 3,900 bytes, so none exceeds
+ * PostgreSQL's 8,000 (items are at most 3,900 bytes: a larger event is
+ * an empty item, which the workers read from the table). One
+ * transaction's notifications arrive in the order sent, and
+ * transactions' in commit order, which is id order (append()).
+ */
+"CREATE OR REPLACE FUNCTION ssehub.announce(p_first bigint,"
+"  p_topics text[], p_events text[], p_data text[]) RETURNS void"
+"  LANGUAGE plpgsql AS $f$ "
+"DECLARE v_key text; c record; "
+"BEGIN "
+"  IF current_setting('server_encoding') <> 'UTF8'"
+"    OR NOT has_table_privilege('ssehub.bus_key', 'SELECT') THEN "
+"    RETURN; "
+"  END IF; "
+"  SELECT key INTO v_key FROM ssehub.bus_key; "
+"  FOR c IN SELECT min(ord) AS lo, count(*) AS n,"
+"      string_agg(item, '' ORDER BY ord) AS body"
+"    FROM (SELECT ord, item, (sum(octet_length(item)) OVER (ORDER BY ord)"
+"        - octet_length(item)) / 3900 AS part"
+"      FROM (SELECT u.ord, CASE WHEN octet_length(u.t)"
+"          + octet_length(u.e) + octet_length(u.d) > 3850 THEN E'\\n'"
+"          ELSE u.t || E'\\n' || u.e || E'\\n' || octet_length(u.d)"
+"          || E'\\n' || u.d || E'\\n' END AS item"
+"        FROM unnest(p_topics, p_events, p_data) WITH ORDINALITY"
+"        AS u(t, e, d, ord)) i) p"
+"    GROUP BY part ORDER BY part LOOP "
+"    PERFORM pg_notify('ssehub_log', v_key || ' ' || (p_first + c.lo - 1)"
+"      || ' ' || c.n || E'\\n' || c.body); "
+"  END LOOP; "
+"END $f$;"
+/*
  * The only writer of ssehub.events. The advisory lock is held to COMMIT,
  * and PostgreSQL makes a commit visible before it releases the locks:
  * the next holder's new snapshot (READ COMMITTED, a new statement) sees
@@ -191,6 +244,7 @@ static const char store_sql_migrate[] =
 "    SELECT v_last - n + u.ord, u.t, u.e, u.d, v_now"
 "    FROM unnest(p_topics, p_events, p_data) WITH ORDINALITY"
 "    AS u(t, e, d, ord); "
+"  PERFORM ssehub.announce(v_last - n + 1, p_topics, p_events, p_data); "
 "  PERFORM pg_notify('ssehub', v_last::text); "
 "  RETURN v_last; "
 "END $f$;"
@@ -439,8 +493,16 @@ static const char store_sql_version[] =
     "SELECT coalesce(obj_description(to_regclass('ssehub.events'),"
     " 'pg_class'), '')";
 
+/*
+ * ssehub_log carries the events of each commit (notice.h); ssehub only
+ * the commit's last id, which wakes a worker whose carried events were
+ * not enough (or nodes that predate ssehub_log).
+ */
 static const char store_sql_listen[] =
-    "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_revoked;";
+    "LISTEN ssehub_log; LISTEN ssehub; LISTEN ssehub_outbox;"
+    " LISTEN ssehub_revoked;";
+
+static const char store_sql_key[] = "SELECT key FROM ssehub.bus_key";
 
 /*
  * A page of events above a cursor, with the head and the trim point read
@@ -681,8 +743,29 @@ store_checked(PGresult *res, void *arg)
 		    store_migrated, NULL);
 	}
 	store_raise(store_log);
+	(void)db_query(store_log, store_sql_key, 0, NULL, NULL, store_keyed,
+	    NULL);
 	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
 	    store_listening, NULL);
+}
+
+/*
+ * Without the key (an older schema, or no right to read it), carried
+ * events are ignored and every commit is read from the table.
+ */
+static void
+store_keyed(PGresult *res, void *arg)
+{
+	(void)arg;
+	store_key[0] = '\0';
+	if (res == NULL || PQntuples(res) != 1 ||
+	    PQgetlength(res, 0, 0) > NOTICE_KEY_MAX) {
+		kore_log(LOG_WARNING, "store: no bus key: every commit is "
+		    "read back from the table");
+		return;
+	}
+	(void)kore_strlcpy(store_key, PQgetvalue(res, 0, 0),
+	    sizeof(store_key));
 }
 
 /* First on the connection (FIFO): before any append can be numbered. */
@@ -776,6 +859,10 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 		store_hooks.revoked();
 		return;
 	}
+	if (strcmp(channel, "ssehub_log") == 0) {
+		store_announced(payload);
+		return;
+	}
 
 	errno = 0;
 	last = strtoull(payload, &end, 10);
@@ -783,6 +870,50 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 		return;
 
 	store_hooks.appended(last);
+}
+
+/*
+ * A payload without our key, or malformed, is dropped: the commit's
+ * NOTIFY on ssehub (the last id) still makes the worker read the table.
+ */
+static void
+store_announced(const char *payload)
+{
+	struct store_notice	*n;
+	size_t			len, count, off;
+	uint64_t		first;
+
+	len = strlen(payload);
+	if (store_key[0] == '\0' || notice_head(payload, len, store_key,
+	    &first, &count, &off) != RESULT_OK) {
+		DEBUG("store: a notice without our key or head");
+		return;
+	}
+
+	n = kore_calloc(1, sizeof(*n));
+	n->first = first;
+	n->count = count;
+	n->size = len + 1 + count * sizeof(*n->ev);
+	n->buf = kore_malloc(len + 1);
+	memcpy(n->buf, payload, len + 1);
+	n->ev = kore_calloc(count, sizeof(*n->ev));
+	if (notice_items(n->buf, len, off, first, n->ev, count) !=
+	    RESULT_OK) {
+		kore_log(LOG_WARNING, "store: a malformed notice for ids "
+		    "from %" PRIu64 " was ignored", first);
+		store_notice_free(n);
+		return;
+	}
+	store_saw(first + count - 1);
+	store_hooks.announced(n);
+}
+
+void
+store_notice_free(struct store_notice *n)
+{
+	kore_free(n->ev);
+	kore_free(n->buf);
+	kore_free(n);
 }
 
 size_t
