@@ -1,18 +1,23 @@
 /*
  * notice: decoding ssehub.announce()'s payloads. Every length is checked
  * against the bytes left before it is used: the payload comes from the
- * network, and the key proves only who sent it, not that it is sane.
+ * network, and the mac proves only who sent it, not that it is sane.
  */
 
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+
 #include "notice.h"
 #include "result.h"
 #include "sse_frame.h"
 #include "topic.h"
 
+static int		 notice_mac_ok(const char *, const char *, size_t,
+			    const char *);
 static const char	*notice_line(char *, const char *, size_t *);
 static int		 notice_u64(const char *, size_t, uint64_t *);
 
@@ -21,16 +26,15 @@ notice_head(const char *payload, size_t len, const char *key,
     uint64_t *first, size_t *count, size_t *off)
 {
 	const char	*p, *end, *sp, *lf;
-	size_t		klen;
 	uint64_t	n;
 
-	klen = strlen(key);
-	if (klen == 0 || len <= klen || memcmp(payload, key, klen) != 0 ||
-	    payload[klen] != ' ')
+	if (len <= NOTICE_MAC_LEN + 1 || payload[NOTICE_MAC_LEN] != ' ')
+		return (RESULT_ERROR);
+	p = payload + NOTICE_MAC_LEN + 1;
+	end = payload + len;
+	if (notice_mac_ok(payload, p, end - p, key) != RESULT_OK)
 		return (RESULT_ERROR);
 
-	p = payload + klen + 1;
-	end = payload + len;
 	if ((lf = memchr(p, '\n', end - p)) == NULL ||
 	    (sp = memchr(p, ' ', lf - p)) == NULL)
 		return (RESULT_ERROR);
@@ -41,6 +45,43 @@ notice_head(const char *payload, size_t len, const char *key,
 
 	*count = n;
 	*off = lf + 1 - payload;
+	return (RESULT_OK);
+}
+
+static int
+notice_mac_ok(const char *mac, const char *body, size_t len,
+    const char *key)
+{
+	char	want[NOTICE_MAC_LEN + 1];
+
+	if (notice_sign(want, body, len, key) != RESULT_OK ||
+	    CRYPTO_memcmp(want, mac, NOTICE_MAC_LEN) != 0)
+		return (RESULT_ERROR);
+	return (RESULT_OK);
+}
+
+int
+notice_sign(char *mac, const char *body, size_t len, const char *key)
+{
+	static const char	hex[] = "0123456789abcdef";
+	unsigned char		in[NOTICE_KEY_MAX + EVP_MAX_MD_SIZE];
+	unsigned char		md[EVP_MAX_MD_SIZE];
+	unsigned int		mdlen;
+	size_t			klen, i;
+
+	klen = strlen(key);
+	if (klen == 0 || klen > NOTICE_KEY_MAX)
+		return (RESULT_ERROR);
+	memcpy(in, key, klen);
+	if (!EVP_Digest(body, len, in + klen, &mdlen, EVP_sha256(), NULL) ||
+	    !EVP_Digest(in, klen + mdlen, md, &mdlen, EVP_sha256(), NULL) ||
+	    mdlen * 2 != NOTICE_MAC_LEN)
+		return (RESULT_ERROR);
+	for (i = 0; i < mdlen; i++) {
+		mac[2 * i] = hex[md[i] >> 4];
+		mac[2 * i + 1] = hex[md[i] & 0xf];
+	}
+	mac[NOTICE_MAC_LEN] = '\0';
 	return (RESULT_OK);
 }
 

@@ -183,15 +183,17 @@ static const char store_sql_migrate[] =
 "  RETURN 0; "
 "END $f$;"
 /*
- * The key of ssehub_log payloads (notice.h): only ssehub's role reads
- * it, so a role that may merely NOTIFY cannot put events in front of
- * clients that are not in the log.
+ * The key of ssehub_log payloads' macs (notice.h): only ssehub's role
+ * reads it, so a role that may merely NOTIFY (any role can, and LISTEN
+ * to every payload) cannot put events in front of clients that are not
+ * in the log.
  */
 "CREATE TABLE IF NOT EXISTS ssehub.bus_key ("
 "  singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),"
 "  key text NOT NULL);"
 "INSERT INTO ssehub.bus_key (key)"
-"  VALUES (md5(random()::text || clock_timestamp()::text))"
+"  VALUES (replace(gen_random_uuid()::text || gen_random_uuid()::text,"
+"    '-', ''))"
 "  ON CONFLICT DO NOTHING;"
 "REVOKE ALL ON ssehub.bus_key FROM PUBLIC;"
 /*
@@ -207,13 +209,13 @@ static const char store_sql_migrate[] =
 "CREATE OR REPLACE FUNCTION ssehub.announce(p_first bigint,"
 "  p_topics text[], p_events text[], p_data text[]) RETURNS void"
 "  LANGUAGE plpgsql AS $f$ "
-"DECLARE v_key text; c record; "
+"DECLARE v_key bytea; v_body text; c record; "
 "BEGIN "
 "  IF current_setting('server_encoding') <> 'UTF8'"
 "    OR NOT has_table_privilege('ssehub.bus_key', 'SELECT') THEN "
 "    RETURN; "
 "  END IF; "
-"  SELECT key INTO v_key FROM ssehub.bus_key; "
+"  SELECT convert_to(key, 'UTF8') INTO v_key FROM ssehub.bus_key; "
 "  FOR c IN SELECT min(ord) AS lo, count(*) AS n,"
 "      string_agg(item, '' ORDER BY ord) AS body"
 "    FROM (SELECT ord, item, (sum(octet_length(item)) OVER (ORDER BY ord)"
@@ -225,8 +227,9 @@ static const char store_sql_migrate[] =
 "        FROM unnest(p_topics, p_events, p_data) WITH ORDINALITY"
 "        AS u(t, e, d, ord)) i) p"
 "    GROUP BY part ORDER BY part LOOP "
-"    PERFORM pg_notify('ssehub_log', v_key || ' ' || (p_first + c.lo - 1)"
-"      || ' ' || c.n || E'\\n' || c.body); "
+"    v_body := (p_first + c.lo - 1) || ' ' || c.n || E'\\n' || c.body; "
+"    PERFORM pg_notify('ssehub_log', encode(sha256(v_key"
+"      || sha256(convert_to(v_body, 'UTF8'))), 'hex') || ' ' || v_body); "
 "  END LOOP; "
 "END $f$;"
 /*

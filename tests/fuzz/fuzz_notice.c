@@ -1,8 +1,10 @@
 /*
- * libFuzzer harness for the NOTIFY payload decoder (notice.c). Whatever
- * it accepts must be events it can vouch for: valid topics and event
- * names, data inside the payload, consecutive ids; and encoding them
- * again (as ssehub.announce() does) must decode to the same events.
+ * libFuzzer harness for the NOTIFY payload decoder (notice.c). The input
+ * is a payload's body, signed here so that the fuzzer gets past the mac
+ * to the parser. Whatever it accepts must be events it can vouch for:
+ * valid topics and event names, data inside the payload, consecutive
+ * ids; and encoding them again (as ssehub.announce() does) must decode
+ * to the same events. The raw input, unsigned, must never pass.
  */
 
 #include <stddef.h>
@@ -20,6 +22,7 @@
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
+static char			*fuzz_sign(const char *, size_t, size_t *);
 static struct store_event	*fuzz_decode(char *, size_t, uint64_t *,
 				    size_t *);
 static char			*fuzz_encode(uint64_t,
@@ -32,7 +35,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
 	struct store_event	*ev, *ev2;
 	uint64_t		first, first2;
-	size_t			count, count2, i, len;
+	size_t			count, count2, i, len, off;
 	char			*buf, *again;
 
 	/* A payload is text: no NUL (libpq hands it on as a C string). */
@@ -41,6 +44,11 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	fuzz_assert((buf = malloc(size + 1)) != NULL);
 	memcpy(buf, in, size);
 	buf[size] = '\0';
+	fuzz_assert(notice_head(buf, size, FUZZ_KEY, &first, &count, &off) ==
+	    RESULT_ERROR);
+	again = fuzz_sign(buf, size, &size);
+	free(buf);
+	buf = again;
 
 	if ((ev = fuzz_decode(buf, size, &first, &count)) == NULL) {
 		free(buf);
@@ -99,12 +107,11 @@ fuzz_encode(uint64_t first, const struct store_event *ev, size_t count,
     size_t *len)
 {
 	FILE	*f;
-	char	*s;
+	char	*s, *signed_;
 	size_t	i;
 
 	fuzz_assert((f = open_memstream(&s, len)) != NULL);
-	fprintf(f, "%s %llu %zu\n", FUZZ_KEY, (unsigned long long)first,
-	    count);
+	fprintf(f, "%llu %zu\n", (unsigned long long)first, count);
 	for (i = 0; i < count; i++) {
 		if (ev[i].topic == NULL) {
 			fputc('\n', f);
@@ -116,6 +123,23 @@ fuzz_encode(uint64_t first, const struct store_event *ev, size_t count,
 		fputc('\n', f);
 	}
 	fuzz_assert(fclose(f) == 0);
+	signed_ = fuzz_sign(s, *len, len);
+	free(s);
+	return (signed_);
+}
+
+/* mac SP body, as a NUL-ended string; its length in *len. */
+static char *
+fuzz_sign(const char *body, size_t blen, size_t *len)
+{
+	char	*s;
+
+	*len = NOTICE_MAC_LEN + 1 + blen;
+	fuzz_assert((s = malloc(*len + 1)) != NULL);
+	fuzz_assert(notice_sign(s, body, blen, FUZZ_KEY) == RESULT_OK);
+	s[NOTICE_MAC_LEN] = ' ';
+	memcpy(s + NOTICE_MAC_LEN + 1, body, blen);
+	s[*len] = '\0';
 	return (s);
 }
 

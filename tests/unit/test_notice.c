@@ -11,16 +11,19 @@
 
 #define KEY	"0123456789abcdef0123456789abcdef"
 
-/* Decodes s whole; returns the result, the events in ev (up to 8). */
+/* Signs body s with KEY and decodes it; the events in ev (up to 8). */
 static int
 notice_try(const char *s, uint64_t *first, size_t *count,
     struct store_event *ev, char **buf)
 {
 	size_t	len, off;
 
-	len = strlen(s);
-	*buf = strdup(s);
+	len = NOTICE_MAC_LEN + 1 + strlen(s);
+	*buf = malloc(len + 1);
 	ck_assert_ptr_nonnull(*buf);
+	ck_assert_int_eq(notice_sign(*buf, s, strlen(s), KEY), RESULT_OK);
+	(*buf)[NOTICE_MAC_LEN] = ' ';
+	memcpy(*buf + NOTICE_MAC_LEN + 1, s, strlen(s) + 1);
 	if (notice_head(*buf, len, KEY, first, count, &off) != RESULT_OK)
 		return (RESULT_ERROR);
 	ck_assert_uint_le(*count, 8);
@@ -34,7 +37,7 @@ START_TEST(test_notice_events)
 	size_t			count;
 	char			*buf;
 
-	ck_assert_int_eq(notice_try(KEY " 41 3\n"
+	ck_assert_int_eq(notice_try("41 3\n"
 	    "news\nmessage\n5\nhello\n"
 	    "\n"
 	    "a.b-c_9\nx y\n7\nl1\nl2\r\n\n", &first, &count, ev, &buf),
@@ -66,7 +69,7 @@ START_TEST(test_notice_empty_data)
 	size_t			count;
 	char			*buf;
 
-	ck_assert_int_eq(notice_try(KEY " 9223372036854775807 1\nt\ne\n0\n\n",
+	ck_assert_int_eq(notice_try("9223372036854775807 1\nt\ne\n0\n\n",
 	    &first, &count, ev, &buf), RESULT_OK);
 	ck_assert_uint_eq(ev[0].id, INT64_MAX);
 	ck_assert_uint_eq(ev[0].data_len, 0);
@@ -77,35 +80,33 @@ END_TEST
 
 static const char *const notice_bad[] = {
 	"",
-	KEY,
-	KEY " ",
-	KEY " 1 1",				/* no LF */
-	"0123456789abcdef0123456789abcdee 1 1\n\n",	/* another key */
-	"x" KEY " 1 1\n\n",
-	KEY "  1 1\n\n",
-	KEY " 0 1\n\n",				/* id 0 */
-	KEY " 1 0\n",				/* no item */
-	KEY " -1 1\n\n",
-	KEY " 1 +1\n\n",
-	KEY " 1 2\n\n",				/* fewer items than said */
-	KEY " 1 1\n\n\n",			/* bytes after the items */
-	KEY " 9223372036854775807 2\n\n\n",	/* beyond bigint */
-	KEY " 99999999999999999999 1\n\n",
-	KEY " 1 1\nt\ne\n5\nabc\n",		/* data longer than left */
-	KEY " 1 1\nt\ne\n3\nabcd\n",		/* data not ended by LF */
-	KEY " 1 1\nt\ne\n3\nabc",
-	KEY " 1 1\nt\ne\n\nabc\n",		/* no length */
-	KEY " 1 1\nt\ne\n-1\nabc\n",
-	KEY " 1 1\nt\ne\n 3\nabc\n",
-	KEY " 1 1\nt\ne\n",
-	KEY " 1 1\nt t\ne\n0\n\n",		/* not a topic */
-	KEY " 1 1\nt/u\ne\n0\n\n",
-	KEY " 1 1\n"
+	" ",
+	"1 1",					/* no LF */
+	" 1 1\n\n",
+	"1  1\n\n",
+	"0 1\n\n",				/* id 0 */
+	"1 0\n",				/* no item */
+	"-1 1\n\n",
+	"1 +1\n\n",
+	"1 2\n\n",				/* fewer items than said */
+	"1 1\n\n\n",				/* bytes after the items */
+	"9223372036854775807 2\n\n\n",		/* beyond bigint */
+	"99999999999999999999 1\n\n",
+	"1 1\nt\ne\n5\nabc\n",			/* data longer than left */
+	"1 1\nt\ne\n3\nabcd\n",		/* data not ended by LF */
+	"1 1\nt\ne\n3\nabc",
+	"1 1\nt\ne\n\nabc\n",			/* no length */
+	"1 1\nt\ne\n-1\nabc\n",
+	"1 1\nt\ne\n 3\nabc\n",
+	"1 1\nt\ne\n",
+	"1 1\nt t\ne\n0\n\n",			/* not a topic */
+	"1 1\nt/u\ne\n0\n\n",
+	"1 1\n"
 	    "t2345678901234567890123456789012345678901234567890123456789012345"
 	    "\ne\n0\n\n",			/* topic of 65 bytes */
-	KEY " 1 1\nt\n\n0\n\n",			/* empty event name */
-	KEY " 1 1\nt\ne\re\n0\n\n",
-	KEY " 1 1\nt\n"
+	"1 1\nt\n\n0\n\n",			/* empty event name */
+	"1 1\nt\ne\re\n0\n\n",
+	"1 1\nt\n"
 	    "e2345678901234567890123456789012345678901234567890123456789012345"
 	    "\n0\n\n",				/* event name of 65 bytes */
 };
@@ -126,14 +127,52 @@ END_TEST
 /* A count larger than the bytes left is refused before any allocation. */
 START_TEST(test_notice_count_bound)
 {
-	uint64_t	first;
-	size_t		count, off;
-	const char	*s = KEY " 1 4\n\n\n\n";
+	struct store_event	ev[8];
+	uint64_t		first;
+	size_t			count;
+	char			*buf;
 
-	ck_assert_int_eq(notice_head(s, strlen(s), KEY, &first, &count, &off),
+	ck_assert_int_eq(notice_try("1 4\n\n\n\n", &first, &count, ev, &buf),
 	    RESULT_ERROR);
-	ck_assert_int_eq(notice_head(s, strlen(s), "", &first, &count, &off),
+	free(buf);
+}
+END_TEST
+
+/* The mac, against a value computed apart (Python's hashlib). */
+START_TEST(test_notice_mac)
+{
+	const char	*body = "41 1\nt\ne\n1\nx\n";
+	char		mac[NOTICE_MAC_LEN + 1], *p;
+	uint64_t	first;
+	size_t		count, off, len;
+
+	ck_assert_int_eq(notice_sign(mac, body, strlen(body), KEY), RESULT_OK);
+	ck_assert_str_eq(mac, "735595a5e90da29168edf6ac6b9958fe"
+	    "271fc12eabb5910ff9c99e6024919a30");
+	ck_assert_int_eq(notice_sign(mac, body, strlen(body), ""),
 	    RESULT_ERROR);
+
+	/* Right mac; then each of: another key, a byte of the body changed. */
+	len = NOTICE_MAC_LEN + 1 + strlen(body);
+	ck_assert_ptr_nonnull(p = malloc(len + 1));
+	(void)notice_sign(p, body, strlen(body), KEY);
+	p[NOTICE_MAC_LEN] = ' ';
+	memcpy(p + NOTICE_MAC_LEN + 1, body, strlen(body) + 1);
+	ck_assert_int_eq(notice_head(p, len, KEY, &first, &count, &off),
+	    RESULT_OK);
+	ck_assert_int_eq(notice_head(p, len, KEY "x", &first, &count, &off),
+	    RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p, len, "", &first, &count, &off),
+	    RESULT_ERROR);
+	p[len - 2] = 'y';
+	ck_assert_int_eq(notice_head(p, len, KEY, &first, &count, &off),
+	    RESULT_ERROR);
+	/* No mac at all, or a short one. */
+	ck_assert_int_eq(notice_head(body, strlen(body), KEY, &first, &count,
+	    &off), RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p + 1, len - 1, KEY, &first, &count,
+	    &off), RESULT_ERROR);
+	free(p);
 }
 END_TEST
 
@@ -149,6 +188,7 @@ notice_suite(void)
 	tcase_add_test(tc, test_notice_empty_data);
 	tcase_add_loop_test(tc, test_notice_bad, 0, nitems(notice_bad));
 	tcase_add_test(tc, test_notice_count_bound);
+	tcase_add_test(tc, test_notice_mac);
 	suite_add_tcase(s, tc);
 
 	return (s);
