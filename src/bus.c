@@ -50,13 +50,16 @@ static void	bus_announced(struct store_notice *);
 static void	bus_apply(void);
 static void	bus_apply_one(struct store_notice *);
 static void	bus_drop(struct store_notice *);
+static void	bus_forget(uint64_t);
 static void	bus_outbox(void);
 static void	bus_drain(void);
 static void	bus_drained(int, uint64_t, void *);
 
 static struct follow	bus_log;	/* .head: last event to the hub */
 static uint64_t		bus_known;	/* highest id the log vouched for */
-static int		bus_hinted;	/* a bare wake-up since the last read */
+static uint64_t		bus_hint;	/* from a bare wake-up, or 0 */
+static uint64_t		bus_heard;	/* notices heard so far */
+static uint64_t		bus_heard_read;	/* ... when the last read was sent */
 static int		bus_started;
 static int		bus_asking;
 static int		bus_pulling;
@@ -93,6 +96,9 @@ bus_following(void)
 static void
 bus_ready(void)
 {
+	/* The database may be another one now (failover): its table rules. */
+	while (!TAILQ_EMPTY(&bus_held))
+		bus_drop(TAILQ_FIRST(&bus_held));
 	revoke_feed_pull();
 	bus_ask();
 	bus_outbox();
@@ -149,7 +155,8 @@ static void
 bus_woken(uint64_t last)
 {
 	if (last > bus_log.head) {
-		bus_hinted = 1;
+		if (last > bus_hint)
+			bus_hint = last;
 		bus_kick();
 	}
 }
@@ -167,9 +174,10 @@ static void
 bus_kick(void)
 {
 	if (!bus_started || bus_pulling ||
-	    (bus_known <= bus_log.head && !bus_hinted))
+	    (bus_known <= bus_log.head && bus_hint <= bus_log.head))
 		return;
-	bus_hinted = 0;
+	bus_hint = 0;
+	bus_heard_read = bus_heard;
 	bus_pulling = store_fetch(STORE_LOG, bus_log.head, NULL, BUS_PAGE,
 	    bus_rows, NULL);
 }
@@ -209,7 +217,7 @@ bus_rows(const struct store_rows *rows, void *arg)
 	hub_flush();
 
 	follow_heard(&bus_log, kore_time_ms(), store_rows_head(rows));
-	bus_knows(store_rows_head(rows));
+	bus_forget(store_rows_head(rows));
 	bus_kick();
 }
 
@@ -225,8 +233,7 @@ bus_announced(struct store_notice *n)
 
 	last = n->first + n->count - 1;
 	bus_knows(last);
-	follow_heard(&bus_log, kore_time_ms(), last);
-
+	n->heard = ++bus_heard;
 	TAILQ_INSERT_TAIL(&bus_held, n, list);
 	bus_held_bytes += n->size;
 	while (bus_held_bytes > BUS_HELD_MAX)
@@ -272,6 +279,7 @@ bus_apply_one(struct store_notice *n)
 			break;
 		hub_publish(ev);
 		follow_moved(&bus_log, ev->id);
+		store_saw(ev->id);
 		stats_slot(worker->id)->bus_carried++;
 	}
 }
@@ -282,6 +290,34 @@ bus_drop(struct store_notice *n)
 	TAILQ_REMOVE(&bus_held, n, list);
 	bus_held_bytes -= n->size;
 	store_notice_free(n);
+}
+
+/*
+ * A read saw the log up to head. A notice heard before the read was sent
+ * is of a commit that read's snapshot sees: if it goes past head, it is
+ * of another database (a failover's old primary), not this log's, and
+ * waiting for it would keep the worker reading for ever. What is left
+ * held, and the read, is what the log is known to hold.
+ */
+static void
+bus_forget(uint64_t head)
+{
+	struct store_notice	*n, *next;
+
+	bus_known = head;
+	for (n = TAILQ_FIRST(&bus_held); n != NULL; n = next) {
+		next = TAILQ_NEXT(n, list);
+		if (n->heard <= bus_heard_read &&
+		    n->first + n->count - 1 > head) {
+			kore_log(LOG_WARNING, "log: a notice of ids %" PRIu64
+			    "-%" PRIu64 " is not in the log (head %" PRIu64
+			    "): dropped", n->first, n->first + n->count - 1,
+			    head);
+			bus_drop(n);
+			continue;
+		}
+		bus_knows(n->first + n->count - 1);
+	}
 }
 
 /* (head, last] were removed before this worker read them. */

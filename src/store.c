@@ -56,7 +56,6 @@ static void	store_announced(const char *);
 static void	store_writer_ready(void *);
 static void	store_raise(struct db *);
 static void	store_raised(PGresult *, void *);
-static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_pairs_done(PGresult *, void *);
@@ -817,7 +816,7 @@ store_raised(PGresult *res, void *arg)
 	}
 }
 
-static void
+void
 store_saw(uint64_t id)
 {
 	if (id > store_seen)
@@ -905,7 +904,7 @@ store_announced(const char *payload)
 	n = kore_calloc(1, sizeof(*n));
 	n->first = first;
 	n->count = count;
-	n->size = len + 1 + count * sizeof(*n->ev);
+	n->size = sizeof(*n) + len + 1 + count * sizeof(*n->ev);
 	n->buf = kore_malloc(len + 1);
 	memcpy(n->buf, payload, len + 1);
 	n->ev = kore_calloc(count, sizeof(*n->ev));
@@ -916,7 +915,6 @@ store_announced(const char *payload)
 		store_notice_free(n);
 		return;
 	}
-	store_saw(first + count - 1);
 	store_hooks.announced(n);
 }
 

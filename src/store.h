@@ -33,6 +33,7 @@ struct store_rows;
  */
 struct store_notice {
 	TAILQ_ENTRY(store_notice) list;		/* for the taker's use */
+	uint64_t		heard;		/* ditto */
 	uint64_t		first;
 	size_t			count;
 	struct store_event	*ev;
@@ -101,6 +102,12 @@ uint64_t store_rows_head(const struct store_rows *);
 uint64_t store_rows_trimmed(const struct store_rows *);
 
 void	store_notice_free(struct store_notice *);
+/*
+ * An id clients may hold (handed on from a notice): after a failover,
+ * numbering goes on above it (ssehub.raise_floor()). Ids read from the
+ * table are counted by the store itself.
+ */
+void	store_saw(uint64_t id);
 
 int	store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    store_rows_cb, void *);
