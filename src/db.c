@@ -185,25 +185,28 @@ db_query_alloc(const char *sql, int n, const char *const *values,
  * expands; options before it are ours, and the user's own win. ssehub's
  * SQL needs READ COMMITTED whatever the database's default, and its page
  * queries gain nothing from JIT, whose compile time (~4 ms) would be
- * most of their cost. Over TCP, a database host that vanished without a
- * RST is given up on within ~10 s instead of TCP's ~15 minutes, so no
- * query (and no subscriber waiting on one) hangs that long.
+ * most of their cost. Text is UTF-8 both ways, whatever the role's
+ * default, since a notice's lengths count the server's bytes (notice.h).
+ * Over TCP, a database host that vanished without a RST is given up on
+ * within ~10 s instead of TCP's ~15 minutes, so no query (and no
+ * subscriber waiting on one) hangs that long.
  */
 static PGconn *
 db_open(struct db *db, int blocking)
 {
 	static const char *const keys[] = { "options", "keepalives_idle",
 	    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-	    "dbname", NULL };
-	const char		*values[7];
+	    "client_encoding", "dbname", NULL };
+	const char		*values[8];
 
 	values[0] = "-c jit=off -c default_transaction_isolation=read\\ committed";
 	values[1] = "5";
 	values[2] = "2";
 	values[3] = "3";
 	values[4] = "10000";
-	values[5] = db->conninfo;
-	values[6] = NULL;
+	values[5] = "UTF8";
+	values[6] = db->conninfo;
+	values[7] = NULL;
 
 	if (blocking)
 		return (PQconnectdbParams(keys, values, 1));

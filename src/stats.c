@@ -59,6 +59,12 @@ static const struct stats_series	stats_series[] = {
 	    STATS_FIELD(slow_disconnects) },
 	{ "ssehub_db_errors_total", "counter", "Failed database operations.",
 	    STATS_FIELD(db_errors) },
+	{ "ssehub_bus_carried_events_total", "counter",
+	    "Live events taken from their commit's notification.",
+	    STATS_FIELD(bus_carried) },
+	{ "ssehub_bus_read_events_total", "counter",
+	    "Live events read back from the table.",
+	    STATS_FIELD(bus_read) },
 };
 
 int

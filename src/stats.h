@@ -21,6 +21,8 @@ struct stats_worker {
 	uint64_t	replayed;		/* frames sent from history */
 	uint64_t	slow_disconnects;
 	uint64_t	db_errors;
+	uint64_t	bus_carried;		/* events from their NOTIFY */
+	uint64_t	bus_read;		/* events read from the table */
 	uint64_t	fanout_count;
 	uint64_t	fanout_sum_us;
 	uint64_t	fanout_le[STATS_FANOUT_BUCKETS];

@@ -20,6 +20,9 @@
 #include <string.h>
 
 #include "db.h"
+#include "debug.h"
+#include "notice.h"
+#include "result.h"
 #include "revoke.h"
 #include "sql_migrations.h"
 #include "store.h"
@@ -54,11 +57,12 @@ static void	store_notify_hook(const char *, const char *, void *);
 static void	store_checked(PGresult *, void *);
 static void	store_migrated(PGresult *, void *);
 static void	store_unlocked(PGresult *, void *);
+static void	store_keyed(PGresult *, void *);
 static void	store_listening(PGresult *, void *);
+static void	store_announced(const char *);
 static void	store_writer_ready(void *);
 static void	store_raise(struct db *);
 static void	store_raised(PGresult *, void *);
-static void	store_saw(uint64_t);
 static void	store_rows_done(PGresult *, void *);
 static void	store_bounds_done(PGresult *, void *);
 static void	store_pairs_done(PGresult *, void *);
@@ -81,6 +85,7 @@ static struct db		*store_maint;	/* retention; or NULL */
 static struct db		*store_pres;	/* presence; or NULL */
 static struct store_hooks	store_hooks;
 static uint64_t			store_seen;	/* highest id seen here */
+static char			store_key[NOTICE_KEY_MAX + 1];
 
 /*
  * Migrations (sql/, embedded: sql_migrations.c). Checks and migrations of
@@ -104,8 +109,16 @@ static const char store_sql_check[] =
 static const char store_sql_unlock[] =
     "SELECT pg_advisory_unlock(7283451001)";
 
+/*
+ * ssehub_log carries the events of each commit (notice.h); ssehub only
+ * the commit's last id, which wakes a worker whose carried events were
+ * not enough (or nodes that predate ssehub_log).
+ */
 static const char store_sql_listen[] =
-    "LISTEN ssehub; LISTEN ssehub_outbox; LISTEN ssehub_revoked;";
+    "LISTEN ssehub_log; LISTEN ssehub; LISTEN ssehub_outbox;"
+    " LISTEN ssehub_revoked;";
+
+static const char store_sql_key[] = "SELECT key FROM ssehub.bus_key";
 
 /*
  * A page of events above a cursor, with the head and the trim point read
@@ -356,8 +369,29 @@ store_checked(PGresult *res, void *arg)
 	(void)db_query(store_log, store_sql_unlock, 0, NULL, NULL,
 	    store_unlocked, NULL);
 	store_raise(store_log);
+	(void)db_query(store_log, store_sql_key, 0, NULL, NULL, store_keyed,
+	    NULL);
 	(void)db_query(store_log, store_sql_listen, 0, NULL, NULL,
 	    store_listening, NULL);
+}
+
+/*
+ * Without the key (an older schema, or no right to read it), carried
+ * events are ignored and every commit is read from the table.
+ */
+static void
+store_keyed(PGresult *res, void *arg)
+{
+	(void)arg;
+	store_key[0] = '\0';
+	if (res == NULL || PQntuples(res) != 1 ||
+	    PQgetlength(res, 0, 0) > NOTICE_KEY_MAX) {
+		kore_log(LOG_WARNING, "store: no bus key: every commit is "
+		    "read back from the table");
+		return;
+	}
+	(void)kore_strlcpy(store_key, PQgetvalue(res, 0, 0),
+	    sizeof(store_key));
 }
 
 /* First on the connection (FIFO): before any append can be numbered. */
@@ -397,7 +431,7 @@ store_raised(PGresult *res, void *arg)
 	}
 }
 
-static void
+void
 store_saw(uint64_t id)
 {
 	if (id > store_seen)
@@ -467,6 +501,10 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 		store_hooks.revoked();
 		return;
 	}
+	if (strcmp(channel, "ssehub_log") == 0) {
+		store_announced(payload);
+		return;
+	}
 
 	errno = 0;
 	last = strtoull(payload, &end, 10);
@@ -474,6 +512,49 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 		return;
 
 	store_hooks.appended(last);
+}
+
+/*
+ * A payload without our key, or malformed, is dropped: the commit's
+ * NOTIFY on ssehub (the last id) still makes the worker read the table.
+ */
+static void
+store_announced(const char *payload)
+{
+	struct store_notice	*n;
+	size_t			len, count, off;
+	uint64_t		first;
+
+	len = strlen(payload);
+	if (store_key[0] == '\0' || notice_head(payload, len, store_key,
+	    &first, &count, &off) != RESULT_OK) {
+		DEBUG("store: a notice without our key or head");
+		return;
+	}
+
+	n = kore_calloc(1, sizeof(*n));
+	n->first = first;
+	n->count = count;
+	n->size = sizeof(*n) + len + 1 + count * sizeof(*n->ev);
+	n->buf = kore_malloc(len + 1);
+	memcpy(n->buf, payload, len + 1);
+	n->ev = kore_calloc(count, sizeof(*n->ev));
+	if (notice_items(n->buf, len, off, first, n->ev, count) !=
+	    RESULT_OK) {
+		kore_log(LOG_WARNING, "store: a malformed notice for ids "
+		    "from %" PRIu64 " was ignored", first);
+		store_notice_free(n);
+		return;
+	}
+	store_hooks.announced(n);
+}
+
+void
+store_notice_free(struct store_notice *n)
+{
+	kore_free(n->ev);
+	kore_free(n->buf);
+	kore_free(n);
 }
 
 size_t

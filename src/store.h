@@ -12,6 +12,8 @@
 #ifndef SSEHUB_STORE_H
 #define SSEHUB_STORE_H
 
+#include <sys/queue.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,11 +27,29 @@ struct store_event {
 
 struct store_rows;
 
+/*
+ * Events a commit carried in its NOTIFY (notice.h): ids first .. first +
+ * count - 1, in ev[]; one with a NULL topic was too large to carry and
+ * is read from the log. Whoever the hook hands it to frees it with
+ * store_notice_free().
+ */
+struct store_notice {
+	TAILQ_ENTRY(store_notice) list;		/* for the taker's use */
+	uint64_t		heard;		/* ditto */
+	uint64_t		first;
+	size_t			count;
+	struct store_event	*ev;
+	char			*buf;		/* what ev[] points into */
+	size_t			size;		/* bytes held, with ev[] */
+};
+
 struct store_hooks {
 	/* The log connection is up and listening (again). */
 	void	(*ready)(void);
 	/* A publish committed somewhere; last is the new head id. */
 	void	(*appended)(uint64_t last);
+	/* ... and these are its events (or some of them): the hook owns n. */
+	void	(*announced)(struct store_notice *n);
 	/* An application committed events into the outbox. */
 	void	(*outbox)(void);
 	/* A token was revoked somewhere. */
@@ -88,6 +108,14 @@ void	store_rows_get(const struct store_rows *, size_t,
 	    struct store_event *);
 uint64_t store_rows_head(const struct store_rows *);
 uint64_t store_rows_trimmed(const struct store_rows *);
+
+void	store_notice_free(struct store_notice *);
+/*
+ * An id clients may hold (handed on from a notice): after a failover,
+ * numbering goes on above it (ssehub.raise_floor()). Ids read from the
+ * table are counted by the store itself.
+ */
+void	store_saw(uint64_t id);
 
 int	store_fetch(int which, uint64_t after, const char *topics, int limit,
 	    store_rows_cb, void *);

@@ -28,6 +28,7 @@ main(void)
 	srunner_add_suite(sr, jread_suite());
 	srunner_add_suite(sr, jwt_verify_suite());
 	srunner_add_suite(sr, pg_array_suite());
+	srunner_add_suite(sr, notice_suite());
 	srunner_add_suite(sr, presence_suite());
 	srunner_add_suite(sr, publish_body_suite());
 	srunner_add_suite(sr, query_suite());

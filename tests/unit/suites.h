@@ -19,6 +19,7 @@ Suite	*grant_suite(void);
 Suite	*jread_suite(void);
 Suite	*jwt_verify_suite(void);
 Suite	*pg_array_suite(void);
+Suite	*notice_suite(void);
 Suite	*presence_suite(void);
 Suite	*publish_body_suite(void);
 Suite	*query_suite(void);

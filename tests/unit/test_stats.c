@@ -35,6 +35,10 @@ static const struct {
 	{ "ssehub_slow_disconnects_total", "counter",
 	    "Subscribers cut off for exceeding the queue cap." },
 	{ "ssehub_db_errors_total", "counter", "Failed database operations." },
+	{ "ssehub_bus_carried_events_total", "counter",
+	    "Live events taken from their commit's notification." },
+	{ "ssehub_bus_read_events_total", "counter",
+	    "Live events read back from the table." },
 	{ "ssehub_fanout_seconds", "histogram", "Time from an event's "
 	    "arrival in a worker to its last socket write." },
 };
@@ -55,6 +59,10 @@ static const char	*series_lines[] = {
 	"ssehub_slow_disconnects_total{worker=\"2\"} 0",
 	"ssehub_db_errors_total{worker=\"1\"} 3",
 	"ssehub_db_errors_total{worker=\"2\"} 4",
+	"ssehub_bus_carried_events_total{worker=\"1\"} 11",
+	"ssehub_bus_carried_events_total{worker=\"2\"} 0",
+	"ssehub_bus_read_events_total{worker=\"1\"} 0",
+	"ssehub_bus_read_events_total{worker=\"2\"} 6",
 	"ssehub_fanout_seconds_count{worker=\"1\"} 0",
 	"ssehub_fanout_seconds_count{worker=\"2\"} 0",
 };
@@ -138,12 +146,14 @@ stats_fill(void)
 	w->replayed = 2;
 	w->slow_disconnects = 1;
 	w->db_errors = 3;
+	w->bus_carried = 11;
 
 	w = stats_slot(2);
 	w->subscribers = 9;
 	w->published = 1;
 	w->delivered = 42;
 	w->db_errors = 4;
+	w->bus_read = 6;
 
 	/* Slot 0 (keymgr) and slot 3 (not asked for) stay out. */
 	stats_slot(0)->subscribers = 77;
@@ -241,10 +251,10 @@ START_TEST(test_stats_workers)
 	ck_assert_ptr_null(strstr(out, " 77\n"));
 	ck_assert_ptr_null(strstr(out, " 88\n"));
 
-	/* 7 families of one line per worker, 14 histogram lines each. */
+	/* 9 families of one line per worker, 14 histogram lines each. */
 	for (n = 0, p = out; (p = strstr(p, "worker=\"2\"")) != NULL; p++)
 		n++;
-	ck_assert_uint_eq(n, 7 + STATS_FANOUT_BUCKETS + 3);
+	ck_assert_uint_eq(n, 9 + STATS_FANOUT_BUCKETS + 3);
 
 	render(0);
 	ck_assert_ptr_null(strstr(out, "worker="));
