@@ -7,10 +7,14 @@
 // database's key delivers nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import {
-  startServer, stopServer, Stream, psql, publish, headId, storedIds, metric, metrics,
-  streamsOnEveryWorker, assertIncreasing, sleep, sum, ONE_ADDRESS_MANY_STREAMS,
+  startServer, stopServer, Stream, psql, publish, request, headId, storedIds, metric, metrics,
+  streamsOnEveryWorker, assertIncreasing, sleep, sum, workers, ONE_ADDRESS_MANY_STREAMS, DB,
 } from './lib.mjs';
+import * as pg from '../lib/pg.mjs';
 
 const A = 18130;
 const B = 18132;
@@ -18,6 +22,19 @@ const B = 18132;
 after(() => {
   for (const name of ['busA', 'busB']) stopServer(name);
 });
+
+// A payload as ssehub.announce() writes it (src/notice.h), signed with
+// key: only ssehub's own role (this test's) can read the key.
+function signed(key, first, items) {
+  let body = `${first} ${items.length}\n`;
+  for (const [t, e, d] of items) body += `${t}\n${e}\n${Buffer.byteLength(d)}\n${d}\n`;
+  const inner = crypto.createHash('sha256').update(body).digest();
+  const mac = crypto.createHash('sha256').update(key).update(inner).digest('hex');
+  return `${mac} ${body}`;
+}
+
+const quote = (s) => `'${s.replace(/'/g, "''")}'`;
+const commits = () => Number(psql('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()'));
 
 async function counters(port) {
   const text = await metrics(port);
@@ -101,7 +118,6 @@ test('a NOTIFY without the key delivers nothing; the real event with that id doe
   // none; and a bare wake-up far ahead on the old channel.
   psql(`SELECT pg_notify('ssehub_log', '0123456789abcdef0123456789abcdef ${next} 1' || E'\\n' || 'forged' || E'\\n' || 'message' || E'\\n' || '6' || E'\\n' || 'FORGED' || E'\\n')`);
   psql(`SELECT pg_notify('ssehub_log', '${next} 1' || E'\\n' || 'forged' || E'\\n' || 'message' || E'\\n' || '6' || E'\\n' || 'FORGED' || E'\\n')`);
-  const commits = () => Number(psql("SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()"));
   const c0 = commits();
   psql(`SELECT pg_notify('ssehub', '${base + 1000000}')`);
   await sleep(2500);
@@ -147,4 +163,106 @@ test('two nodes: each hands on every event once, from notices, in order', async 
   assert.ok(carried + read >= 4 * N, `every worker handed on every event (${carried} + ${read})`);
   assert.ok(read <= (4 * N) / 10, `at most a tenth read back from the table (${read})`);
   for (const s of subs) s.close();
+  stopServer('busA');
+  stopServer('busB');
+});
+
+// A role that may only connect hears every payload (LISTEN needs no
+// right: README.md, "Several nodes"), but cannot make one pass: the mac
+// is over the whole body, with a key it cannot read.
+test('a role with no rights hears payloads but cannot forge or alter one', async () => {
+  psql('DO $$ BEGIN CREATE ROLE bus_mallory LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
+  startServer('busA', A, A + 1, ONE_ADDRESS_MANY_STREAMS);
+  const subs = await streamsOnEveryWorker(A, '/stream?topic=victim');
+  const m = new pg.PsqlSession(`${DB} user=bus_mallory`);
+  try {
+    m.send('SELECT key FROM ssehub.bus_key;');
+    await m.sync();
+    for (let i = 0; i < 20 && !m.err.includes('permission denied'); i++) await sleep(100);
+    assert.match(m.err, /permission denied/, 'the key is ssehub\'s alone');
+    m.send('LISTEN ssehub_log;');
+    await m.sync();
+    assert.equal((await publish(A, { topic: 'victim', data: 'first' })).status, 201);
+    await Promise.all(subs.map((s) => s.until((x) => x.events.length >= 1, 5000, 'first')));
+    await sleep(200);
+    m.send('SELECT 1;');
+    const out = await m.sync();
+    const hit = out.match(/Asynchronous notification "ssehub_log" with payload "([0-9a-f]{64}) (\d+) 1\n([^"]*)"/);
+    assert.ok(hit, `the role heard the notice: ${out.slice(-300)}`);
+    // The next id, with the mac it heard, and the data changed; and the
+    // same as a fresh body of its own.
+    const next = Number(hit[2]) + 1;
+    const body = `${next} 1\nvictim\nmessage\n6\nFORGED\n`;
+    m.send(`SELECT pg_notify('ssehub_log', ${quote(`${hit[1]} ${body}`)});`);
+    m.send(`SELECT pg_notify('ssehub_log', ${quote(signed('a guess of the key', next, [['victim', 'message', 'FORGED']]))});`);
+    await m.sync();
+    await sleep(300);
+    assert.equal((await publish(A, { topic: 'victim', data: 'real' })).status, 201);
+    await Promise.all(subs.map((s) => s.until((x) => x.events.length >= 2, 5000, 'the real event')));
+    await sleep(300);
+    const got = new Set(subs.map((s) => JSON.stringify(s.events.map((e) => e.data))));
+    assert.deepEqual([...got], [JSON.stringify(['first', 'real'])], 'every stream: the stored events only');
+  } finally {
+    m.close();
+    for (const s of subs) s.close();
+    stopServer('busA');
+  }
+});
+
+// The second line of defence: a notice with a right mac whose ids this
+// log does not have (another database's: a failover's old primary) is
+// dropped after one read of the table. It must neither keep the workers
+// reading, nor fail /healthz, nor raise the numbering floor.
+test('a signed notice of ids the log lacks: one read, then dropped', async () => {
+  startServer('busA', A, A + 1, workers(1));
+  await sleep(1000);
+  const key = psql('SELECT key FROM ssehub.bus_key');
+  const c0 = commits();
+  const far = headId() + 1000000;
+  psql(`SELECT pg_notify('ssehub_log', ${quote(signed(key, far, [['x', 'message', 'x']]))})`);
+  await sleep(2500);
+  const spent = commits() - c0;
+  console.log(`transactions in the 2.5 s after a signed notice far ahead: ${spent}`);
+  assert.ok(spent < 300, `the worker kept reading the table: ${spent} transactions`);
+  for (let i = 0; i < 3; i++) assert.equal((await request(A, { path: '/healthz' })).status, 200);
+  // Its connections cut and back: the floor stays where the log is.
+  psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = current_user AND pid <> pg_backend_pid() AND backend_type = 'client backend'");
+  await sleep(3000);
+  assert.equal(psql('SELECT lost_through < ' + far + ' FROM ssehub.trim'), 't', 'no ids declared lost up to the notice');
+  const r = await publish(A, { topic: 'after', data: 'x' });
+  assert.equal(r.status, 201);
+  assert.ok(r.json.id < far, `numbering did not jump: ${r.json.id}`);
+  stopServer('busA');
+});
+
+// Under concurrent publishers, with every event carried, a worker reads
+// the table about once a second (its tick), not after every commit.
+test('concurrent publishers: the log connections read the table about once a second', async () => {
+  startServer('busA', A, A + 1, { ...ONE_ADDRESS_MANY_STREAMS, SSEHUB_DEBUG: '1' });
+  const subs = await streamsOnEveryWorker(A, '/stream?topic=load');
+  const log = path.join(process.env.SSEHUB_TEST_VAR, 'busA', 'log');
+  const reads = () => fs.readFileSync(log, 'utf8').split('\n')
+    .filter((l) => l.includes('db log: PGRES_TUPLES_OK') && l.includes('ssehub.gone_through')).length;
+  const r0 = reads();
+  const t0 = Date.now();
+  const P = 8;
+  const PER = 250;
+  await Promise.all(Array.from({ length: P }, async (_, p) => {
+    for (let i = 0; i < PER; i++) {
+      assert.equal((await publish(A, { topic: 'load', data: `${p}:${i}` })).status, 201);
+    }
+  }));
+  const secs = (Date.now() - t0) / 1000;
+  await Promise.all(subs.map((s) => s.until((x) => x.events.length >= P * PER, 20000, 'all events')));
+  const n = reads() - r0;
+  console.log(`${P * PER} events in ${secs.toFixed(1)} s from ${P} publishers: ${n} reads of the table by the log connections`);
+  // The count can see a read: an event too large to carry makes one.
+  assert.equal((await publish(A, { topic: 'load', data: 'L'.repeat(5000) })).status, 201);
+  await Promise.all(subs.map((s) => s.until((x) => x.events.length > P * PER, 5000, 'the large event')));
+  await sleep(200);
+  const large = reads() - r0 - n;
+  for (const s of subs) s.close();
+  stopServer('busA');
+  assert.ok(large >= 1, `the large event was read from the table (${large} reads)`);
+  assert.ok(n <= 2 * Math.ceil(secs) + 10, `${n} table reads in ${secs.toFixed(1)} s`);
 });
