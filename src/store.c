@@ -450,11 +450,19 @@ static const char store_sql_listen[] =
  * page is empty. With topics, each topic's index range is scanned for at
  * most limit rows, so a page costs O(topics x limit), not a sort of every
  * matching row.
+ *
+ * The head and the trim point are computed once, in a subquery kept
+ * apart by OFFSET 0: in the select list of the page, the planner would
+ * call both functions once per row (measured: a page of 40 rows cost
+ * 1 ms, three quarters of PostgreSQL's time under a publish load).
  */
+#define STORE_SQL_BOUNDS						\
+    "SELECT o.last, o.gone, e.id, e.topic, e.event, e.data FROM"		\
+    " (SELECT ssehub.last_id() AS last,"					\
+    " ssehub.gone_through($1::bigint) AS gone OFFSET 0) o"
+
 #define STORE_SQL_PAGE(events)						\
-    "SELECT ssehub.last_id(), ssehub.gone_through($1::bigint),"		\
-    " e.id, e.topic, e.event, e.data"						\
-    " FROM (SELECT 1) o LEFT JOIN LATERAL (" events ") e ON true"		\
+    STORE_SQL_BOUNDS " LEFT JOIN LATERAL (" events ") e ON true"		\
     " ORDER BY e.id"
 
 static const char store_sql_fetch_all[] = STORE_SQL_PAGE(
@@ -486,10 +494,7 @@ static const char store_sql_fetch_topics[] = STORE_SQL_PAGE(
  * (EXPLAIN in README.md), never the table.
  */
 #define STORE_SQL_HISTORY(events, order)					\
-    "SELECT ssehub.last_id(), ssehub.gone_through($1::bigint),"		\
-    " e.id, e.topic, e.event, e.data"						\
-    " FROM (SELECT 1) o LEFT JOIN LATERAL (" events ") e ON true"		\
-    " ORDER BY e.id " order
+    STORE_SQL_PAGE(events) " " order
 
 static const char store_sql_after_all[] = STORE_SQL_HISTORY(
     "SELECT id, topic, event, data FROM ssehub.events"
