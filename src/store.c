@@ -521,13 +521,18 @@ static const char store_sql_before_topics[] = STORE_SQL_HISTORY(
 /*
  * last=N: the cursor just below the N-th last event of the topics, and
  * the head, in one snapshot; with no such event, the head. A stream then
- * catches up from that cursor like any other (replay.c).
+ * catches up from that cursor like any other (replay.c). Each topic's
+ * range is read from the (topic, id) index, kept by the row comparison
+ * as in store_sql_fetch_topics: with "topic = name ORDER BY id DESC" the
+ * planner walked the primary key back through the whole table for a
+ * topic with no events (measured: 700 ms on 1.6 million rows).
  */
 static const char store_sql_last_topics[] =
     "SELECT ssehub.last_id(), coalesce((SELECT min(k.id) - 1 FROM"
     " (SELECT x.id FROM unnest($1::text[]) n(name) CROSS JOIN LATERAL"
-    " (SELECT id FROM ssehub.events WHERE topic = n.name"
-    " ORDER BY id DESC LIMIT $2::int) x ORDER BY x.id DESC"
+    " (SELECT id FROM ssehub.events WHERE (topic, id) <="
+    " (n.name, 9223372036854775807) AND topic >= n.name"
+    " ORDER BY topic DESC, id DESC LIMIT $2::int) x ORDER BY x.id DESC"
     " LIMIT $2::int) k), ssehub.last_id())";
 
 /* Every topic: among the last STORE_SCAN_SPAN ids only (history, above). */

@@ -289,28 +289,47 @@ test('a wildcard query over a log of mostly private events reads a bounded span 
 });
 
 // The SQL of store.c, read from its source (one source of truth), with
-// its macros expanded, so EXPLAIN sees exactly what the server runs.
-const TOKEN_RE = /"((?:[^"\\]|\\.)*)"|([A-Za-z_]\w*)|(,)/g;
+// its macros expanded (a macro's body may use other macros), so EXPLAIN
+// sees exactly what the server runs.
+const TOKEN_RE = /"((?:[^"\\]|\\.)*)"|([A-Za-z_]\w*)(\()?|(,)|(\))/g;
 const unquote = (l) => l.replace(/\\(.)/g, '$1');
+const STORE_SRC = readFileSync(path.join(ROOT, 'src/store.c'), 'utf8');
+
+// Expands the tokens of toks from i on, until an unmatched ")" or ","
+// (when inArgs) or the end; returns [text, next index].
+function expand(toks, i, env, inArgs) {
+  let out = '';
+  for (; i < toks.length; i++) {
+    const [, str, name, call, comma, close] = toks[i];
+    if (inArgs && (comma || close)) break;
+    if (str !== undefined) out += unquote(str);
+    else if (name !== undefined && name in env) out += env[name];
+    else if (name !== undefined && /^STORE_SQL_/.test(name)) {
+      const args = [];
+      if (call) {
+        for (i++; ; i++) {
+          const [arg, next] = expand(toks, i, env, true);
+          args.push(arg);
+          i = next;
+          if (toks[i][5]) break;
+        }
+      }
+      out += macro(name, args);
+    }
+  }
+  return [out, i];
+}
+
+function macro(name, args) {
+  const m = new RegExp(`#define ${name}\\b(?:\\(([^)]*)\\))?([\\s\\S]*?)\\n\\n`).exec(STORE_SRC);
+  const params = m[1] ? m[1].split(',').map((x) => x.trim()) : [];
+  const env = Object.fromEntries(params.map((p, k) => [p, args[k]]));
+  return expand([...m[2].matchAll(TOKEN_RE)], 0, env, false)[0];
+}
 
 function storeSql(name) {
-  const src = readFileSync(path.join(ROOT, 'src/store.c'), 'utf8');
-  const def = new RegExp(`static const char ${name}\\[\\] =([\\s\\S]*?);\\n`).exec(src)[1];
-  const toks = [...def.matchAll(TOKEN_RE)];
-  if (toks[0][2] === undefined) return toks.map((t) => unquote(t[1])).join('');
-  const args = [''];
-  for (const t of toks.slice(1)) {
-    if (t[3]) args.push('');
-    else if (t[1] !== undefined) args[args.length - 1] += unquote(t[1]);
-  }
-  const m = new RegExp(`#define ${toks[0][2]}\\(([^)]*)\\)([\\s\\S]*?)\\n\\n`).exec(src);
-  const params = m[1].split(',').map((x) => x.trim());
-  let out = '';
-  for (const t of m[2].matchAll(TOKEN_RE)) {
-    if (t[1] !== undefined) out += unquote(t[1]);
-    else if (t[2] !== undefined && params.includes(t[2])) out += args[params.indexOf(t[2])];
-  }
-  return out;
+  const def = new RegExp(`static const char ${name}\\[\\] =([\\s\\S]*?);\\n`).exec(STORE_SRC)[1];
+  return expand([...def.matchAll(TOKEN_RE)], 0, {}, false)[0];
 }
 
 function explain(name, types, values) {
@@ -330,12 +349,14 @@ test('EXPLAIN: every history query walks an index, never the events table', asyn
     ['store_sql_after_all', 'bigint,int,text[],text[],bigint', `${head - 5000}, 100, '{hsecret.*}', '{}', 10000`],
     ['store_sql_before_all', 'bigint,int,text[],text[],bigint', `${head - 5000}, 100, '{hsecret.*}', '{}', 10000`],
     ['store_sql_last_topics', 'text[],int', `'{page,hpublic}', 50`],
+    // A topic with no events: its range of the topic index is empty.
+    ['store_sql_last_topics', 'text[],int', `'{page,hnothing}', 50`, /events_topic_id/],
     ['store_sql_last_all', 'int,text[],text[],bigint', `50, '{hsecret.*}', '{}', 10000`],
   ];
-  for (const [name, types, values] of cases) {
+  for (const [name, types, values, index = /Index (Only )?Scan/] of cases) {
     const plan = explain(name, types, values);
     console.log(`-- ${name}\n${plan}`);
-    assert.match(plan, /Index (Only )?Scan/, name);
+    assert.match(plan, index, name);
     assert.doesNotMatch(plan, /Seq Scan on events/, name);
   }
 });
