@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import {
-  ROOT, startServer, stopServer, Stream, publish, request, storedIds, headId, psql,
+  ROOT, startServer, stopServer, Stream, publish, request, storedIds, headId, psql, psqlScript,
   assertIncreasing, sleep,
 } from './lib.mjs';
 
@@ -349,16 +349,32 @@ test('EXPLAIN: every history query walks an index, never the events table', asyn
     ['store_sql_after_all', 'bigint,int,text[],text[],bigint', `${head - 5000}, 100, '{hsecret.*}', '{}', 10000`],
     ['store_sql_before_all', 'bigint,int,text[],text[],bigint', `${head - 5000}, 100, '{hsecret.*}', '{}', 10000`],
     ['store_sql_last_topics', 'text[],int', `'{page,hpublic}', 50`],
-    // A topic with no events: its range of the topic index is empty.
-    ['store_sql_last_topics', 'text[],int', `'{page,hnothing}', 50`, /events_topic_id/],
     ['store_sql_last_all', 'int,text[],text[],bigint', `50, '{hsecret.*}', '{}', 10000`],
   ];
-  for (const [name, types, values, index = /Index (Only )?Scan/] of cases) {
+  for (const [name, types, values] of cases) {
     const plan = explain(name, types, values);
     console.log(`-- ${name}\n${plan}`);
-    assert.match(plan, index, name);
+    assert.match(plan, /Index (Only )?Scan/, name);
     assert.doesNotMatch(plan, /Seq Scan on events/, name);
   }
+});
+
+test('EXPLAIN: last=N reads each topic from its index when one topic fills the table', async () => {
+  // The planner cannot tell which topic a row of unnest() names: with one
+  // topic in the statistics it expects every row to match, and walked the
+  // primary key back through the whole table for a topic with no events
+  // (700 ms on 1.6 million rows). All rolled back, statistics included.
+  const plan = await psqlScript(`BEGIN;
+    DELETE FROM ssehub.events;
+    INSERT INTO ssehub.events (id, topic, event, data)
+      SELECT 1e15::bigint + g, 'one', 'm', '' FROM generate_series(1, 100000) g;
+    ANALYZE ssehub.events;
+    PREPARE q(text[], int) AS ${storeSql('store_sql_last_topics')};
+    EXPLAIN (COSTS OFF) EXECUTE q('{one,none}', 50);
+    ROLLBACK;`);
+  console.log(plan);
+  assert.match(plan, /Index Only Scan Backward using events_topic_id/);
+  assert.doesNotMatch(plan, /events_pkey/);
 });
 
 test('history of a trimmed range: /events starts at the oldest kept event and says what is gone', async () => {
