@@ -241,8 +241,10 @@ test('concurrent publishers: the log connections read the table about once a sec
   startServer('busA', A, A + 1, { ...ONE_ADDRESS_MANY_STREAMS, SSEHUB_DEBUG: '1' });
   const subs = await streamsOnEveryWorker(A, '/stream?topic=load');
   const log = path.join(process.env.SSEHUB_TEST_VAR, 'busA', 'log');
+  // A page of the log, as SSEHUB_DEBUG traces it (src/store.c,
+  // STORE_SQL_PAGE): the bus reads pages on its log connection.
   const reads = () => fs.readFileSync(log, 'utf8').split('\n')
-    .filter((l) => l.includes('db log: PGRES_TUPLES_OK') && l.includes('ssehub.gone_through')).length;
+    .filter((l) => l.includes('db log: PGRES_TUPLES_OK') && l.includes('SELECT o.last, o.gone, e.id')).length;
   const r0 = reads();
   const t0 = Date.now();
   const P = 8;
