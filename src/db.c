@@ -187,7 +187,8 @@ db_query_alloc(const char *sql, int n, const char *const *values,
  * queries gain nothing from JIT, whose compile time (~4 ms) would be
  * most of their cost. Text is UTF-8 both ways, whatever the role's
  * default, since a notice's lengths count the server's bytes (notice.h).
- * Over TCP, a database host that vanished without a RST is given up on
+ * Each connection says what it is for in pg_stat_activity ("ssehub
+ * log", "ssehub append", ...). Over TCP, a database host that vanished without a RST is given up on
  * within ~10 s instead of TCP's ~15 minutes, so no query (and no
  * subscriber waiting on one) hangs that long.
  */
@@ -196,8 +197,9 @@ db_open(struct db *db, int blocking)
 {
 	static const char *const keys[] = { "options", "keepalives_idle",
 	    "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-	    "client_encoding", "dbname", NULL };
-	const char		*values[8];
+	    "client_encoding", "application_name", "dbname", NULL };
+	const char		*values[9];
+	char			app[64];
 
 	values[0] = "-c jit=off -c default_transaction_isolation=read\\ committed";
 	values[1] = "5";
@@ -205,8 +207,10 @@ db_open(struct db *db, int blocking)
 	values[3] = "3";
 	values[4] = "10000";
 	values[5] = "UTF8";
-	values[6] = db->conninfo;
-	values[7] = NULL;
+	(void)snprintf(app, sizeof(app), "ssehub %s", db->name);
+	values[6] = app;
+	values[7] = db->conninfo;
+	values[8] = NULL;
 
 	if (blocking)
 		return (PQconnectdbParams(keys, values, 1));

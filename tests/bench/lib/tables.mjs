@@ -114,13 +114,19 @@ export const TABLES = {
   nodes: {
     title: (c) => `Nodes: 1, 2 and 4 ssehub nodes (2 workers each) on one PostgreSQL, ${c.nodesSubs} ` +
       `subscribers per node, ${c.nodesRate} events/s for ${c.nodesSecs}s`,
-    note: 'PostgreSQL CPU: its postmaster and backends, per published event and per delivered frame. ' +
+    note: 'PostgreSQL CPU: its postmaster and backends, per published event and per delivered frame; ' +
+      'then split by the connections\' kinds: the workers\' log connections (LISTEN: delivering each ' +
+      'commit\'s notifications; reading the table when they must), their append connections (the ' +
+      'commits), and the rest (postmaster, background writers, ticks, presence, maintenance). ' +
       'DB connections: client backends while the nodes run. Latency: the worst node\'s.',
     cols: [
       { h: 'target', f: 'target' }, { h: 'nodes', f: 'nodes', key: true }, { h: 'workers', f: 'workers' },
       { h: 'DB connections', f: 'dbConns' }, { h: 'published/s', f: 'published', fmt: num(1) },
       { h: 'PostgreSQL us/event', f: 'pgUsPerEvent', fmt: num(1) },
       { h: 'PostgreSQL us/frame', f: 'pgUsPerFrame', fmt: num(2) },
+      { h: 'log conns us/event', f: 'pgLogUs', fmt: num(1) },
+      { h: 'append conns us/event', f: 'pgAppendUs', fmt: num(1) },
+      { h: 'other us/event', f: 'pgOtherUs', fmt: num(1) },
       { h: 'nodes us/frame', f: 'nodeUsPerFrame', fmt: num(2) },
       ...LATENCY, ...CHECKS, ...LOAD,
     ],

@@ -228,6 +228,25 @@ export async function sqlPublish(ctx, t, n, rate, secs) {
   };
 }
 
+// ssehub's backends by what they serve (application_name "ssehub log",
+// "ssehub append", ...: src/db.c): kind -> pids.
+function backendKinds() {
+  const kinds = {};
+  const rows = pg.sql("SELECT pid, application_name FROM pg_stat_activity WHERE application_name LIKE 'ssehub %'");
+  for (const line of rows.split('\n').filter(Boolean)) {
+    const [pid, app] = line.split('|');
+    (kinds[app.slice('ssehub '.length)] ??= []).push(Number(pid));
+  }
+  return kinds;
+}
+
+// CPU seconds of each kind's backends ('log' and 'append' always there).
+function kindCpu(kinds) {
+  const out = { log: 0, append: 0 };
+  for (const [kind, pids] of Object.entries(kinds)) out[kind] = cpuSeconds(pids);
+  return out;
+}
+
 // ssehub only: k nodes (2 workers each) on one database, subsPerNode on
 // each, one publisher on the first: what PostgreSQL spends per event.
 export async function pgNodes(ctx, t, k, subsPerNode, rate, secs) {
@@ -239,12 +258,15 @@ export async function pgNodes(ctx, t, k, subsPerNode, rate, secs) {
   await sleep(1000);
   const conns = Number(pg.sql('SELECT count(*) FROM pg_stat_activity WHERE backend_type = \'client backend\' ' +
     'AND pid <> pg_backend_pid()'));
+  const kinds = backendKinds();
+  const kinds0 = kindCpu(kinds);
   const pg0 = cpuSeconds(pg.pids());
   const cpu0 = cpuSeconds(t.allPids());
   const done = watch(ctx);
   const pj = await t.publish(ctx, { rate, duration: secs, conns: 1 });
   await sleep(2000);
   const pgCpu = cpuSeconds(pg.pids()) - pg0;
+  const kinds1 = kindCpu(kinds);
   const cpu = cpuSeconds(t.allPids()) - cpu0;
   const load = done();
   const results = [];
@@ -258,9 +280,12 @@ export async function pgNodes(ctx, t, k, subsPerNode, rate, secs) {
   }));
   save(ctx, `${t.name}.nodes${k}.json`, { pub: pj, subs: results, pgCpu, conns });
   const acked = pj?.acked ?? 0;
+  const perEvent = (kind) => (acked ? ((kinds1[kind] - kinds0[kind]) / acked) * 1e6 : null);
   return {
     target: t.name, nodes: k, workers: 2 * k, dbConns: conns, published: pj?.acked_per_s,
     pgUsPerEvent: acked ? (pgCpu / acked) * 1e6 : null,
+    pgLogUs: perEvent('log'), pgAppendUs: perEvent('append'),
+    pgOtherUs: acked ? (pgCpu / acked) * 1e6 - perEvent('log') - perEvent('append') : null,
     pgUsPerFrame: sj.events ? (pgCpu / sj.events) * 1e6 : null,
     nodeUsPerFrame: sj.events ? (cpu / sj.events) * 1e6 : null,
     ...delivery(sj, acked * sj.connected), ...load,
