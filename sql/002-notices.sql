@@ -24,7 +24,9 @@ END $f$;
 -- The key of the payloads' macs. Any role that may connect can LISTEN
 -- to every payload and NOTIFY any channel; only ssehub's role reads the
 -- key (244 random bits), so no other can make workers deliver an event
--- that is not in the log.
+-- that is not in the log. The mac also covers the sending backend's pid
+-- and the server's start (notice.h), so a payload heard and sent again
+-- from another session, or on another server, does not pass either.
 CREATE TABLE ssehub.bus_key (
   singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
   key text NOT NULL CHECK (octet_length(key) BETWEEN 32 AND 128));
@@ -48,7 +50,7 @@ REVOKE ALL ON ssehub.bus_key FROM PUBLIC;
 CREATE OR REPLACE FUNCTION ssehub.announce(p_first bigint,
   p_topics text[], p_events text[], p_data text[]) RETURNS void
   LANGUAGE plpgsql AS $f$
-DECLARE v_key bytea; v_body text; c record;
+DECLARE v_key bytea; v_origin text; v_body text; c record;
 BEGIN
   IF current_setting('server_encoding') <> 'UTF8'
     OR NOT has_table_privilege('ssehub.bus_key', 'SELECT')
@@ -56,6 +58,8 @@ BEGIN
     RETURN;
   END IF;
   SELECT convert_to(key, 'UTF8') INTO v_key FROM ssehub.bus_key;
+  v_origin := pg_backend_pid() || ' '
+    || extract(epoch FROM pg_postmaster_start_time())::text || ' ';
   FOR c IN SELECT min(ord) AS lo, count(*) AS n,
       string_agg(item, '' ORDER BY ord) AS body
     FROM (SELECT ord, item, (sum(octet_length(item)) OVER (ORDER BY ord)
@@ -69,7 +73,8 @@ BEGIN
     GROUP BY part ORDER BY part LOOP
     v_body := (p_first + c.lo - 1) || ' ' || c.n || E'\n' || c.body;
     PERFORM pg_notify('ssehub_log', encode(sha256(v_key
-      || sha256(convert_to(v_body, 'UTF8'))), 'hex') || ' ' || v_body);
+      || sha256(convert_to(v_origin || v_body, 'UTF8'))), 'hex')
+      || ' ' || v_body);
   END LOOP;
 END $f$;
 

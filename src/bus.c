@@ -96,9 +96,6 @@ bus_following(void)
 static void
 bus_ready(void)
 {
-	/* The database may be another one now (failover): its table rules. */
-	while (!TAILQ_EMPTY(&bus_held))
-		bus_drop(TAILQ_FIRST(&bus_held));
 	revoke_feed_pull();
 	bus_ask();
 	bus_outbox();
@@ -211,13 +208,13 @@ bus_rows(const struct store_rows *rows, void *arg)
 		follow_moved(&bus_log, ev.id);
 	}
 	stats_slot(worker->id)->bus_read += n;
+	bus_forget(store_rows_head(rows));
 	/* What was heard meanwhile may follow the page: in the same flush. */
 	bus_apply();
 	/* The page goes out as one write per subscriber. */
 	hub_flush();
 
 	follow_heard(&bus_log, kore_time_ms(), store_rows_head(rows));
-	bus_forget(store_rows_head(rows));
 	bus_kick();
 }
 
@@ -258,6 +255,10 @@ bus_apply(void)
 	struct store_notice	*n;
 
 	while ((n = TAILQ_FIRST(&bus_held)) != NULL) {
+		if (n->gen != store_log_generation()) {
+			bus_drop(n);
+			continue;
+		}
 		if (n->first > bus_log.head + 1)
 			break;
 		bus_apply_one(n);
@@ -307,10 +308,11 @@ bus_forget(uint64_t head)
 	bus_known = head;
 	for (n = TAILQ_FIRST(&bus_held); n != NULL; n = next) {
 		next = TAILQ_NEXT(n, list);
-		if (n->heard <= bus_heard_read &&
-		    n->first + n->count - 1 > head) {
+		if (n->gen != store_log_generation() ||
+		    (n->heard <= bus_heard_read &&
+		    n->first + n->count - 1 > head)) {
 			kore_log(LOG_WARNING, "log: a notice of ids %" PRIu64
-			    "-%" PRIu64 " is not in the log (head %" PRIu64
+			    "-%" PRIu64 " is not this log's (head %" PRIu64
 			    "): dropped", n->first, n->first + n->count - 1,
 			    head);
 			bus_drop(n);

@@ -374,7 +374,8 @@ db_notifies(struct db *db)
 
 	while ((n = PQnotifies(db->conn)) != NULL) {
 		if (db->hooks.notify != NULL)
-			db->hooks.notify(n->relname, n->extra, db->hooks.arg);
+			db->hooks.notify(n->relname, n->extra, n->be_pid,
+			    db->hooks.arg);
 		PQfreemem(n);
 	}
 }

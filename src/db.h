@@ -26,7 +26,8 @@ struct db_hooks {
 	/* The connection is (re)established and idle. */
 	void	(*ready)(void *arg);
 	/* A NOTIFY arrived (channel, payload). */
-	void	(*notify)(const char *, const char *, void *arg);
+	/* channel, payload, the sending backend's pid */
+	void	(*notify)(const char *, const char *, int, void *arg);
 	void	*arg;
 };
 

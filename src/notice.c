@@ -17,13 +17,13 @@
 #include "topic.h"
 
 static int		 notice_mac_ok(const char *, const char *, size_t,
-			    const char *);
+			    const char *, const char *);
 static const char	*notice_line(char *, const char *, size_t *);
 static int		 notice_u64(const char *, size_t, uint64_t *);
 
 int
 notice_head(const char *payload, size_t len, const char *key,
-    uint64_t *first, size_t *count, size_t *off)
+    const char *origin, uint64_t *first, size_t *count, size_t *off)
 {
 	const char	*p, *end, *sp, *lf;
 	uint64_t	n;
@@ -32,7 +32,7 @@ notice_head(const char *payload, size_t len, const char *key,
 		return (RESULT_ERROR);
 	p = payload + NOTICE_MAC_LEN + 1;
 	end = payload + len;
-	if (notice_mac_ok(payload, p, end - p, key) != RESULT_OK)
+	if (notice_mac_ok(payload, p, end - p, key, origin) != RESULT_OK)
 		return (RESULT_ERROR);
 
 	if ((lf = memchr(p, '\n', end - p)) == NULL ||
@@ -50,32 +50,42 @@ notice_head(const char *payload, size_t len, const char *key,
 
 static int
 notice_mac_ok(const char *mac, const char *body, size_t len,
-    const char *key)
+    const char *key, const char *origin)
 {
 	char	want[NOTICE_MAC_LEN + 1];
 
-	if (notice_sign(want, body, len, key) != RESULT_OK ||
+	if (notice_sign(want, body, len, key, origin) != RESULT_OK ||
 	    CRYPTO_memcmp(want, mac, NOTICE_MAC_LEN) != 0)
 		return (RESULT_ERROR);
 	return (RESULT_OK);
 }
 
 int
-notice_sign(char *mac, const char *body, size_t len, const char *key)
+notice_sign(char *mac, const char *body, size_t len, const char *key,
+    const char *origin)
 {
 	static const char	hex[] = "0123456789abcdef";
 	unsigned char		in[NOTICE_KEY_MAX + EVP_MAX_MD_SIZE];
 	unsigned char		md[EVP_MAX_MD_SIZE];
 	unsigned int		mdlen;
 	size_t			klen, i;
+	EVP_MD_CTX		*ctx;
+	int			ok;
 
 	klen = strlen(key);
-	if (klen == 0 || klen > NOTICE_KEY_MAX)
+	if (klen == 0 || klen > NOTICE_KEY_MAX || (ctx = EVP_MD_CTX_new()) ==
+	    NULL)
 		return (RESULT_ERROR);
 	memcpy(in, key, klen);
-	if (!EVP_Digest(body, len, in + klen, &mdlen, EVP_sha256(), NULL) ||
-	    !EVP_Digest(in, klen + mdlen, md, &mdlen, EVP_sha256(), NULL) ||
-	    mdlen * 2 != NOTICE_MAC_LEN)
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) &&
+	    EVP_DigestUpdate(ctx, origin, strlen(origin)) &&
+	    EVP_DigestUpdate(ctx, " ", 1) &&
+	    EVP_DigestUpdate(ctx, body, len) &&
+	    EVP_DigestFinal_ex(ctx, in + klen, &mdlen) &&
+	    EVP_Digest(in, klen + mdlen, md, &mdlen, EVP_sha256(), NULL) &&
+	    mdlen * 2 == NOTICE_MAC_LEN;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
 		return (RESULT_ERROR);
 	for (i = 0; i < mdlen; i++) {
 		mac[2 * i] = hex[md[i] >> 4];

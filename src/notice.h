@@ -8,7 +8,14 @@
  *   body    = first SP count LF item{count}
  *   item    = topic LF event LF dlen LF data LF
  *           | LF          (too large to carry: read it from the table)
- *   mac     = hex(SHA-256(key || SHA-256(body)))
+ *   mac     = hex(SHA-256(key || SHA-256(origin SP body)))
+ *   origin  = pid SP start
+ *
+ * origin is not sent: it is the sending backend's pid (every notification
+ * carries it) and the database server's start (extract(epoch FROM
+ * pg_postmaster_start_time()), read once per connection). A payload seen
+ * by a listener and sent again from its own session, or to another
+ * server (a promoted standby that lacks those ids), does not pass.
  *
  * Ids are consecutive from first. Any role that may connect can LISTEN
  * and NOTIFY on any channel, so the payload is seen by all and proves
@@ -35,7 +42,7 @@
  * item. count is at most the bytes left (an item takes at least one).
  */
 int	notice_head(const char *payload, size_t len, const char *key,
-	    uint64_t *first, size_t *count, size_t *off);
+	    const char *origin, uint64_t *first, size_t *count, size_t *off);
 
 /*
  * Decodes count items from buf + off (len bytes in all) into ev[0 ..
@@ -49,9 +56,10 @@ int	notice_items(char *buf, size_t len, size_t off, uint64_t first,
 	    struct store_event *ev, size_t count);
 
 /*
- * Writes body's mac with key into mac (NOTICE_MAC_LEN + 1 bytes, ended
+ * Writes body's mac with key and origin into mac (NOTICE_MAC_LEN + 1 bytes, ended
  * with a NUL). RESULT_ERROR for an empty or too long key.
  */
-int	notice_sign(char *mac, const char *body, size_t len, const char *key);
+int	notice_sign(char *mac, const char *body, size_t len, const char *key,
+	    const char *origin);
 
 #endif

@@ -53,13 +53,13 @@ struct store_call {
 };
 
 static void	store_log_ready_hook(void *);
-static void	store_notify_hook(const char *, const char *, void *);
+static void	store_notify_hook(const char *, const char *, int, void *);
 static void	store_checked(PGresult *, void *);
 static void	store_migrated(PGresult *, void *);
 static void	store_unlocked(PGresult *, void *);
 static void	store_keyed(PGresult *, void *);
 static void	store_listening(PGresult *, void *);
-static void	store_announced(const char *);
+static void	store_announced(const char *, int);
 static void	store_writer_ready(void *);
 static void	store_raise(struct db *);
 static void	store_raised(PGresult *, void *);
@@ -86,6 +86,8 @@ static struct db		*store_pres;	/* presence; or NULL */
 static struct store_hooks	store_hooks;
 static uint64_t			store_seen;	/* highest id seen here */
 static char			store_key[NOTICE_KEY_MAX + 1];
+static char			store_start[32];	/* the server's */
+static uint64_t			store_log_gen;	/* log connections so far */
 
 /*
  * Migrations (sql/, embedded: sql_migrations.c). Checks and migrations of
@@ -118,7 +120,10 @@ static const char store_sql_listen[] =
     "LISTEN ssehub_log; LISTEN ssehub; LISTEN ssehub_outbox;"
     " LISTEN ssehub_revoked;";
 
-static const char store_sql_key[] = "SELECT key FROM ssehub.bus_key";
+/* The notices' key, and the server's start, which their macs cover. */
+static const char store_sql_key[] =
+    "SELECT key, extract(epoch FROM pg_postmaster_start_time())::text"
+    " FROM ssehub.bus_key";
 
 /*
  * A page of events above a cursor, with the head and the trim point read
@@ -361,6 +366,9 @@ static void
 store_log_ready_hook(void *arg)
 {
 	(void)arg;
+	/* Notices heard on the last connection are not this one's. */
+	store_log_gen++;
+	store_key[0] = '\0';
 	(void)db_query(store_log, store_sql_check, 0, NULL, NULL,
 	    store_checked, NULL);
 }
@@ -397,13 +405,16 @@ store_keyed(PGresult *res, void *arg)
 	(void)arg;
 	store_key[0] = '\0';
 	if (res == NULL || PQntuples(res) != 1 ||
-	    PQgetlength(res, 0, 0) > NOTICE_KEY_MAX) {
+	    PQgetlength(res, 0, 0) > NOTICE_KEY_MAX ||
+	    PQgetlength(res, 0, 1) >= (int)sizeof(store_start)) {
 		kore_log(LOG_WARNING, "store: no bus key: every commit is "
 		    "read back from the table");
 		return;
 	}
 	(void)kore_strlcpy(store_key, PQgetvalue(res, 0, 0),
 	    sizeof(store_key));
+	(void)kore_strlcpy(store_start, PQgetvalue(res, 0, 1),
+	    sizeof(store_start));
 }
 
 /* First on the connection (FIFO): before any append can be numbered. */
@@ -499,7 +510,8 @@ store_listening(PGresult *res, void *arg)
 }
 
 static void
-store_notify_hook(const char *channel, const char *payload, void *arg)
+store_notify_hook(const char *channel, const char *payload, int pid,
+    void *arg)
 {
 	char		*end;
 	uint64_t	last;
@@ -514,7 +526,7 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
 		return;
 	}
 	if (strcmp(channel, "ssehub_log") == 0) {
-		store_announced(payload);
+		store_announced(payload, pid);
 		return;
 	}
 
@@ -531,20 +543,23 @@ store_notify_hook(const char *channel, const char *payload, void *arg)
  * NOTIFY on ssehub (the last id) still makes the worker read the table.
  */
 static void
-store_announced(const char *payload)
+store_announced(const char *payload, int pid)
 {
 	struct store_notice	*n;
 	size_t			len, count, off;
 	uint64_t		first;
+	char			origin[64];
 
 	len = strlen(payload);
+	(void)snprintf(origin, sizeof(origin), "%d %s", pid, store_start);
 	if (store_key[0] == '\0' || notice_head(payload, len, store_key,
-	    &first, &count, &off) != RESULT_OK) {
+	    origin, &first, &count, &off) != RESULT_OK) {
 		DEBUG("store: a notice without our key or head");
 		return;
 	}
 
 	n = kore_calloc(1, sizeof(*n));
+	n->gen = store_log_gen;
 	n->first = first;
 	n->count = count;
 	n->size = sizeof(*n) + len + 1 + count * sizeof(*n->ev);
@@ -559,6 +574,12 @@ store_announced(const char *payload)
 		return;
 	}
 	store_hooks.announced(n);
+}
+
+uint64_t
+store_log_generation(void)
+{
+	return (store_log_gen);
 }
 
 void

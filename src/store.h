@@ -36,6 +36,7 @@ struct store_rows;
 struct store_notice {
 	TAILQ_ENTRY(store_notice) list;		/* for the taker's use */
 	uint64_t		heard;		/* ditto */
+	uint64_t		gen;		/* store_log_generation() */
 	uint64_t		first;
 	size_t			count;
 	struct store_event	*ev;
@@ -110,6 +111,11 @@ uint64_t store_rows_head(const struct store_rows *);
 uint64_t store_rows_trimmed(const struct store_rows *);
 
 void	store_notice_free(struct store_notice *);
+/*
+ * Counts the log connection's connects: a notice heard on an earlier
+ * one may be of another server (a failover) and is not to be handed on.
+ */
+uint64_t store_log_generation(void);
 /*
  * An id clients may hold (handed on from a notice): after a failover,
  * numbering goes on above it (ssehub.raise_floor()). Ids read from the

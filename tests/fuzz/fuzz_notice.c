@@ -19,6 +19,7 @@
 #include "topic.h"
 
 #define FUZZ_KEY	"k"
+#define FUZZ_ORIGIN	"1 2"
 
 int	LLVMFuzzerTestOneInput(const uint8_t *, size_t);
 
@@ -44,7 +45,8 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 	fuzz_assert((buf = malloc(size + 1)) != NULL);
 	memcpy(buf, in, size);
 	buf[size] = '\0';
-	fuzz_assert(notice_head(buf, size, FUZZ_KEY, &first, &count, &off) ==
+	fuzz_assert(notice_head(buf, size, FUZZ_KEY, FUZZ_ORIGIN, &first, &count,
+	    &off) ==
 	    RESULT_ERROR);
 	again = fuzz_sign(buf, size, &size);
 	free(buf);
@@ -90,7 +92,8 @@ fuzz_decode(char *buf, size_t len, uint64_t *first, size_t *count)
 	struct store_event	*ev;
 	size_t			off;
 
-	if (notice_head(buf, len, FUZZ_KEY, first, count, &off) != RESULT_OK)
+	if (notice_head(buf, len, FUZZ_KEY, FUZZ_ORIGIN, first, count,
+	    &off) != RESULT_OK)
 		return (NULL);
 	fuzz_assert(*count >= 1 && *count <= len - off);
 	fuzz_assert((ev = calloc(*count, sizeof(*ev))) != NULL);
@@ -136,7 +139,7 @@ fuzz_sign(const char *body, size_t blen, size_t *len)
 
 	*len = NOTICE_MAC_LEN + 1 + blen;
 	fuzz_assert((s = malloc(*len + 1)) != NULL);
-	fuzz_assert(notice_sign(s, body, blen, FUZZ_KEY) == RESULT_OK);
+	fuzz_assert(notice_sign(s, body, blen, FUZZ_KEY, FUZZ_ORIGIN) == RESULT_OK);
 	s[NOTICE_MAC_LEN] = ' ';
 	memcpy(s + NOTICE_MAC_LEN + 1, body, blen);
 	s[*len] = '\0';

@@ -7,7 +7,6 @@
 // database's key delivers nothing.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -23,14 +22,16 @@ after(() => {
   for (const name of ['busA', 'busB']) stopServer(name);
 });
 
-// A payload as ssehub.announce() writes it (src/notice.h), signed with
-// key: only ssehub's own role (this test's) can read the key.
-function signed(key, first, items) {
+// The SQL of a NOTIFY ssehub_log with a payload as ssehub.announce()
+// writes it (src/notice.h), signed in the session that sends it with
+// keySql: the mac covers that session's pid and the server's start.
+function notifySigned(keySql, first, items) {
   let body = `${first} ${items.length}\n`;
   for (const [t, e, d] of items) body += `${t}\n${e}\n${Buffer.byteLength(d)}\n${d}\n`;
-  const inner = crypto.createHash('sha256').update(body).digest();
-  const mac = crypto.createHash('sha256').update(key).update(inner).digest('hex');
-  return `${mac} ${body}`;
+  const b = `'${body.replace(/'/g, "''")}'`;
+  return `SELECT pg_notify('ssehub_log', encode(sha256(convert_to(${keySql}, 'UTF8') || sha256(convert_to(`
+    + `pg_backend_pid() || ' ' || extract(epoch FROM pg_postmaster_start_time())::text || ' ' || ${b}, 'UTF8'))), 'hex')`
+    + ` || ' ' || ${b});`;
 }
 
 const quote = (s) => `'${s.replace(/'/g, "''")}'`;
@@ -194,7 +195,7 @@ test('a role with no rights hears payloads but cannot forge or alter one', async
     const next = Number(hit[2]) + 1;
     const body = `${next} 1\nvictim\nmessage\n6\nFORGED\n`;
     m.send(`SELECT pg_notify('ssehub_log', ${quote(`${hit[1]} ${body}`)});`);
-    m.send(`SELECT pg_notify('ssehub_log', ${quote(signed('a guess of the key', next, [['victim', 'message', 'FORGED']]))});`);
+    m.send(notifySigned(quote('a guess of the key'), next, [['victim', 'message', 'FORGED']]));
     await m.sync();
     await sleep(300);
     assert.equal((await publish(A, { topic: 'victim', data: 'real' })).status, 201);
@@ -216,10 +217,9 @@ test('a role with no rights hears payloads but cannot forge or alter one', async
 test('a signed notice of ids the log lacks: one read, then dropped', async () => {
   startServer('busA', A, A + 1, workers(1));
   await sleep(1000);
-  const key = psql('SELECT key FROM ssehub.bus_key');
   const c0 = commits();
   const far = headId() + 1000000;
-  psql(`SELECT pg_notify('ssehub_log', ${quote(signed(key, far, [['x', 'message', 'x']]))})`);
+  psql(notifySigned('(SELECT key FROM ssehub.bus_key)', far, [['x', 'message', 'x']]));
   await sleep(2500);
   const spent = commits() - c0;
   console.log(`transactions in the 2.5 s after a signed notice far ahead: ${spent}`);
@@ -267,4 +267,48 @@ test('concurrent publishers: the log connections read the table about once a sec
   stopServer('busA');
   assert.ok(large >= 1, `the large event was read from the table (${large} reads)`);
   assert.ok(n <= 2 * Math.ceil(secs) + 10, `${n} table reads in ${secs.toFixed(1)} s`);
+});
+
+// Found by the second review: a real payload, heard by a role without
+// the key and sent again after the log lost its ids (a promoted
+// asynchronous standby, a restored backup) and no worker handed them on.
+// The mac covers the sending backend's pid, so a payload sent again from
+// another session does not pass.
+test('a payload heard and sent again after the log lost its ids delivers nothing', async () => {
+  psql('DO $$ BEGIN CREATE ROLE bus_mallory LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
+  const m = new pg.PsqlSession(`${DB} user=bus_mallory`);
+  try {
+    startServer('busA', A, A + 1, workers(1));
+    m.send('LISTEN ssehub_log;');
+    await m.sync();
+    const r = await publish(A, { topic: 'replayed', data: 'lost' });
+    assert.equal(r.status, 201);
+    const x = r.json.id;
+    await sleep(300);
+    m.send('SELECT 1;');
+    const out = await m.sync();
+    const hit = out.match(/Asynchronous notification "ssehub_log" with payload "([0-9a-f]{64} \d+ 1\n[^"]*)"/);
+    assert.ok(hit, `the role heard the notice: ${out.slice(-300)}`);
+    stopServer('busA');
+    // The log loses x; the node comes back without having seen it.
+    psql(`DELETE FROM ssehub.events WHERE id = ${x}`);
+    assert.equal(Number(psql('SELECT ssehub.last_id()')), x - 1);
+    startServer('busA', A, A + 1, workers(1));
+    await sleep(1500);
+    const st = new Stream(A, { path: '/stream?topic=replayed' });
+    await st.until((y) => y.retry !== null, 3000, 'open');
+    m.send(`SELECT pg_notify('ssehub_log', ${quote(hit[1])});`);
+    await m.sync();
+    await sleep(500);
+    const real = await publish(A, { topic: 'replayed', data: 'real' });
+    assert.equal(real.status, 201);
+    await st.until((y) => y.events.length >= 1, 5000, 'the real event');
+    await sleep(500);
+    const got = st.events.map((e) => [Number(e.id), e.data]);
+    st.close();
+    assert.deepEqual(got, [[real.json.id, 'real']], 'the stream gets the stored event, not the one sent again');
+  } finally {
+    m.close();
+    stopServer('busA');
+  }
 });

@@ -10,6 +10,7 @@
 #include "suites.h"
 
 #define KEY	"0123456789abcdef0123456789abcdef"
+#define ORIGIN	"4242 1764770000.123456"
 
 /* Signs body s with KEY and decodes it; the events in ev (up to 8). */
 static int
@@ -21,10 +22,10 @@ notice_try(const char *s, uint64_t *first, size_t *count,
 	len = NOTICE_MAC_LEN + 1 + strlen(s);
 	*buf = malloc(len + 1);
 	ck_assert_ptr_nonnull(*buf);
-	ck_assert_int_eq(notice_sign(*buf, s, strlen(s), KEY), RESULT_OK);
+	ck_assert_int_eq(notice_sign(*buf, s, strlen(s), KEY, ORIGIN), RESULT_OK);
 	(*buf)[NOTICE_MAC_LEN] = ' ';
 	memcpy(*buf + NOTICE_MAC_LEN + 1, s, strlen(s) + 1);
-	if (notice_head(*buf, len, KEY, first, count, &off) != RESULT_OK)
+	if (notice_head(*buf, len, KEY, ORIGIN, first, count, &off) != RESULT_OK)
 		return (RESULT_ERROR);
 	ck_assert_uint_le(*count, 8);
 	return (notice_items(*buf, len, off, *first, ev, *count));
@@ -146,32 +147,38 @@ START_TEST(test_notice_mac)
 	uint64_t	first;
 	size_t		count, off, len;
 
-	ck_assert_int_eq(notice_sign(mac, body, strlen(body), KEY), RESULT_OK);
-	ck_assert_str_eq(mac, "735595a5e90da29168edf6ac6b9958fe"
-	    "271fc12eabb5910ff9c99e6024919a30");
-	ck_assert_int_eq(notice_sign(mac, body, strlen(body), ""),
+	ck_assert_int_eq(notice_sign(mac, body, strlen(body), KEY, ORIGIN),
+	    RESULT_OK);
+	ck_assert_str_eq(mac, "f889f3ff0164cfc079a7416e2868e2c8"
+	    "2685acab70f305d78e6473540f02b81f");
+	ck_assert_int_eq(notice_sign(mac, body, strlen(body), "", ORIGIN),
 	    RESULT_ERROR);
 
 	/* Right mac; then each of: another key, a byte of the body changed. */
 	len = NOTICE_MAC_LEN + 1 + strlen(body);
 	ck_assert_ptr_nonnull(p = malloc(len + 1));
-	(void)notice_sign(p, body, strlen(body), KEY);
+	(void)notice_sign(p, body, strlen(body), KEY, ORIGIN);
 	p[NOTICE_MAC_LEN] = ' ';
 	memcpy(p + NOTICE_MAC_LEN + 1, body, strlen(body) + 1);
-	ck_assert_int_eq(notice_head(p, len, KEY, &first, &count, &off),
-	    RESULT_OK);
-	ck_assert_int_eq(notice_head(p, len, KEY "x", &first, &count, &off),
+	ck_assert_int_eq(notice_head(p, len, KEY, ORIGIN, &first, &count,
+	    &off), RESULT_OK);
+	ck_assert_int_eq(notice_head(p, len, KEY "x", ORIGIN, &first, &count,
+	    &off), RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p, len, "", ORIGIN, &first, &count, &off),
 	    RESULT_ERROR);
-	ck_assert_int_eq(notice_head(p, len, "", &first, &count, &off),
-	    RESULT_ERROR);
+	/* Sent again by another backend, or on another server. */
+	ck_assert_int_eq(notice_head(p, len, KEY, "4243 1764770000.123456",
+	    &first, &count, &off), RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p, len, KEY, "4242 1764770001.123456",
+	    &first, &count, &off), RESULT_ERROR);
 	p[len - 2] = 'y';
-	ck_assert_int_eq(notice_head(p, len, KEY, &first, &count, &off),
-	    RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p, len, KEY, ORIGIN, &first, &count,
+	    &off), RESULT_ERROR);
 	/* No mac at all, or a short one. */
-	ck_assert_int_eq(notice_head(body, strlen(body), KEY, &first, &count,
-	    &off), RESULT_ERROR);
-	ck_assert_int_eq(notice_head(p + 1, len - 1, KEY, &first, &count,
-	    &off), RESULT_ERROR);
+	ck_assert_int_eq(notice_head(body, strlen(body), KEY, ORIGIN, &first,
+	    &count, &off), RESULT_ERROR);
+	ck_assert_int_eq(notice_head(p + 1, len - 1, KEY, ORIGIN, &first,
+	    &count, &off), RESULT_ERROR);
 	free(p);
 }
 END_TEST
