@@ -38,10 +38,13 @@ static int	ssehub_presence(void);
 
 /*
  * libpq needs these beyond Kore's list (docs/kore-4.1.md, "Seccomp and
- * libpq"): stat via
- * newfstatat, and getdents64 for its GSSAPI probe.
+ * libpq"): stat via newfstatat, and getdents64 for its GSSAPI probe; and
+ * mremap, with which glibc grows a block it mapped on its own (over 128
+ * KiB): libpq's output buffer, when a group commit's query outgrows the
+ * last one (a worker was killed with SIGSYS: publish.test.mjs).
  */
 KORE_SECCOMP_FILTER("ssehub",
+	KORE_SYSCALL_ALLOW(mremap),
 	KORE_SYSCALL_ALLOW(newfstatat),
 	KORE_SYSCALL_ALLOW(getdents64),
 	KORE_SYSCALL_ALLOW(uname),
