@@ -22,7 +22,8 @@
  * The rule as an extended regular expression (POSIX ERE, JavaScript and
  * PostgreSQL read it alike); topic_valid() is tested against it.
  */
-#define TOPIC_PATTERN		"[A-Za-z0-9._-]{1," TOPIC_XSTR(TOPIC_MAX) "}"
+#define TOPIC_CHARS		"A-Za-z0-9._-"	/* a bracket expression's */
+#define TOPIC_PATTERN		"[" TOPIC_CHARS "]{1," TOPIC_XSTR(TOPIC_MAX) "}"
 
 /* 1 when s (len bytes) is a valid topic name, else 0. */
 int	topic_valid(const char *s, size_t len);

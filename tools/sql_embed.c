@@ -34,6 +34,9 @@ struct sql_var {
 
 static const struct sql_var sql_vars[] = {
 	{ "topic_pattern", "^" TOPIC_PATTERN "$", 1 },
+	/* The same rule as a length and the bytes it refuses (faster). */
+	{ "topic_max", TOPIC_XSTR(TOPIC_MAX), 0 },
+	{ "topic_other", "[^" TOPIC_CHARS "]", 1 },
 	{ "event_max", TOPIC_XSTR(SSE_EVENT_MAX), 0 },
 	{ "key_window", STORE_KEY_WINDOW, 1 },
 };
