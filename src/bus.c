@@ -51,6 +51,7 @@ static void	bus_apply(void);
 static void	bus_apply_one(struct store_notice *);
 static void	bus_drop(struct store_notice *);
 static void	bus_forget(uint64_t);
+static uint64_t	bus_last(const struct store_notice *);
 static void	bus_outbox(void);
 static void	bus_drain(void);
 static void	bus_drained(int, uint64_t, void *);
@@ -226,10 +227,7 @@ bus_rows(const struct store_rows *rows, void *arg)
 static void
 bus_announced(struct store_notice *n)
 {
-	uint64_t	last;
-
-	last = n->first + n->count - 1;
-	bus_knows(last);
+	bus_knows(bus_last(n));
 	n->heard = ++bus_heard;
 	TAILQ_INSERT_TAIL(&bus_held, n, list);
 	bus_held_bytes += n->size;
@@ -262,7 +260,7 @@ bus_apply(void)
 		if (n->first > bus_log.head + 1)
 			break;
 		bus_apply_one(n);
-		if (n->first + n->count - 1 > bus_log.head)
+		if (bus_last(n) > bus_log.head)
 			break;
 		bus_drop(n);
 	}
@@ -309,17 +307,21 @@ bus_forget(uint64_t head)
 	for (n = TAILQ_FIRST(&bus_held); n != NULL; n = next) {
 		next = TAILQ_NEXT(n, list);
 		if (n->gen != store_log_generation() ||
-		    (n->heard <= bus_heard_read &&
-		    n->first + n->count - 1 > head)) {
+		    (n->heard <= bus_heard_read && bus_last(n) > head)) {
 			kore_log(LOG_WARNING, "log: a notice of ids %" PRIu64
 			    "-%" PRIu64 " is not this log's (head %" PRIu64
-			    "): dropped", n->first, n->first + n->count - 1,
-			    head);
+			    "): dropped", n->first, bus_last(n), head);
 			bus_drop(n);
 			continue;
 		}
-		bus_knows(n->first + n->count - 1);
+		bus_knows(bus_last(n));
 	}
+}
+
+static uint64_t
+bus_last(const struct store_notice *n)
+{
+	return (n->first + n->count - 1);
 }
 
 /* (head, last] were removed before this worker read them. */

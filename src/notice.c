@@ -18,7 +18,7 @@
 
 static int		 notice_mac_ok(const char *, const char *, size_t,
 			    const char *, const char *);
-static const char	*notice_line(char *, const char *, size_t *);
+static char		*notice_line(char *, const char *, size_t *);
 static int		 notice_u64(const char *, size_t, uint64_t *);
 
 int
@@ -99,8 +99,7 @@ int
 notice_items(char *buf, size_t len, size_t off, uint64_t first,
     struct store_event *ev, size_t count)
 {
-	char		*p, *end;
-	const char	*next;
+	char		*p, *end, *next;
 	size_t		i, tlen, elen, dlen;
 	uint64_t	d;
 
@@ -117,17 +116,17 @@ notice_items(char *buf, size_t len, size_t off, uint64_t first,
 		    !topic_valid(p, tlen))
 			return (RESULT_ERROR);
 		ev[i].topic = p;
-		p = (char *)next;
+		p = next;
 		if ((next = notice_line(p, end, &elen)) == NULL ||
 		    !sse_field_valid(p, elen))
 			return (RESULT_ERROR);
 		ev[i].event = p;
-		p = (char *)next;
+		p = next;
 		if ((next = notice_line(p, end, &dlen)) == NULL ||
 		    notice_u64(p, dlen, &d) != RESULT_OK ||
 		    d >= (uint64_t)(end - next) || next[d] != '\n')
 			return (RESULT_ERROR);
-		p = (char *)next;
+		p = next;
 		ev[i].data = p;
 		ev[i].data_len = d;
 		p[d] = '\0';
@@ -137,7 +136,7 @@ notice_items(char *buf, size_t len, size_t off, uint64_t first,
 }
 
 /* The line at p, ended with a NUL: its length, and where the next starts. */
-static const char *
+static char *
 notice_line(char *p, const char *end, size_t *len)
 {
 	char	*lf;

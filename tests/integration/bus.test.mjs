@@ -22,19 +22,26 @@ after(() => {
   for (const name of ['busA', 'busB']) stopServer(name);
 });
 
+const quote = (s) => `'${s.replace(/'/g, "''")}'`;
+
 // The SQL of a NOTIFY ssehub_log with a payload as ssehub.announce()
 // writes it (src/notice.h), signed in the session that sends it with
 // keySql: the mac covers that session's pid and the server's start.
 function notifySigned(keySql, first, items) {
   let body = `${first} ${items.length}\n`;
   for (const [t, e, d] of items) body += `${t}\n${e}\n${Buffer.byteLength(d)}\n${d}\n`;
-  const b = `'${body.replace(/'/g, "''")}'`;
+  const b = quote(body);
   return `SELECT pg_notify('ssehub_log', encode(sha256(convert_to(${keySql}, 'UTF8') || sha256(convert_to(`
     + `pg_backend_pid() || ' ' || extract(epoch FROM pg_postmaster_start_time())::text || ' ' || ${b}, 'UTF8'))), 'hex')`
     + ` || ' ' || ${b});`;
 }
 
-const quote = (s) => `'${s.replace(/'/g, "''")}'`;
+// A session of a role that may only connect (no right in schema ssehub).
+function mallory() {
+  psql('DO $$ BEGIN CREATE ROLE bus_mallory LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
+  return new pg.PsqlSession(`${DB} user=bus_mallory`);
+}
+
 const commits = () => Number(psql('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()'));
 
 async function counters(port) {
@@ -172,10 +179,9 @@ test('two nodes: each hands on every event once, from notices, in order', async 
 // right: README.md, "Several nodes"), but cannot make one pass: the mac
 // is over the whole body, with a key it cannot read.
 test('a role with no rights hears payloads but cannot forge or alter one', async () => {
-  psql('DO $$ BEGIN CREATE ROLE bus_mallory LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
   startServer('busA', A, A + 1, ONE_ADDRESS_MANY_STREAMS);
   const subs = await streamsOnEveryWorker(A, '/stream?topic=victim');
-  const m = new pg.PsqlSession(`${DB} user=bus_mallory`);
+  const m = mallory();
   try {
     m.send('SELECT key FROM ssehub.bus_key;');
     await m.sync();
@@ -275,8 +281,7 @@ test('concurrent publishers: the log connections read the table about once a sec
 // The mac covers the sending backend's pid, so a payload sent again from
 // another session does not pass.
 test('a payload heard and sent again after the log lost its ids delivers nothing', async () => {
-  psql('DO $$ BEGIN CREATE ROLE bus_mallory LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$');
-  const m = new pg.PsqlSession(`${DB} user=bus_mallory`);
+  const m = mallory();
   try {
     startServer('busA', A, A + 1, workers(1));
     m.send('LISTEN ssehub_log;');

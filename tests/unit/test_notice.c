@@ -12,19 +12,29 @@
 #define KEY	"0123456789abcdef0123456789abcdef"
 #define ORIGIN	"4242 1764770000.123456"
 
-/* Signs body s with KEY and decodes it; the events in ev (up to 8). */
+/* "mac SP body", signed with KEY and ORIGIN; its length in *len. */
+static char *
+notice_signed(const char *body, size_t *len)
+{
+	char	*p;
+
+	*len = NOTICE_MAC_LEN + 1 + strlen(body);
+	ck_assert_ptr_nonnull(p = malloc(*len + 1));
+	ck_assert_int_eq(notice_sign(p, body, strlen(body), KEY, ORIGIN),
+	    RESULT_OK);
+	p[NOTICE_MAC_LEN] = ' ';
+	memcpy(p + NOTICE_MAC_LEN + 1, body, strlen(body) + 1);
+	return (p);
+}
+
+/* Signs body s and decodes it; the events in ev (up to 8). */
 static int
 notice_try(const char *s, uint64_t *first, size_t *count,
     struct store_event *ev, char **buf)
 {
 	size_t	len, off;
 
-	len = NOTICE_MAC_LEN + 1 + strlen(s);
-	*buf = malloc(len + 1);
-	ck_assert_ptr_nonnull(*buf);
-	ck_assert_int_eq(notice_sign(*buf, s, strlen(s), KEY, ORIGIN), RESULT_OK);
-	(*buf)[NOTICE_MAC_LEN] = ' ';
-	memcpy(*buf + NOTICE_MAC_LEN + 1, s, strlen(s) + 1);
+	*buf = notice_signed(s, &len);
 	if (notice_head(*buf, len, KEY, ORIGIN, first, count, &off) != RESULT_OK)
 		return (RESULT_ERROR);
 	ck_assert_uint_le(*count, 8);
@@ -155,11 +165,7 @@ START_TEST(test_notice_mac)
 	    RESULT_ERROR);
 
 	/* Right mac; then each of: another key, a byte of the body changed. */
-	len = NOTICE_MAC_LEN + 1 + strlen(body);
-	ck_assert_ptr_nonnull(p = malloc(len + 1));
-	(void)notice_sign(p, body, strlen(body), KEY, ORIGIN);
-	p[NOTICE_MAC_LEN] = ' ';
-	memcpy(p + NOTICE_MAC_LEN + 1, body, strlen(body) + 1);
+	p = notice_signed(body, &len);
 	ck_assert_int_eq(notice_head(p, len, KEY, ORIGIN, &first, &count,
 	    &off), RESULT_OK);
 	ck_assert_int_eq(notice_head(p, len, KEY "x", ORIGIN, &first, &count,
